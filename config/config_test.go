@@ -1,0 +1,51 @@
+package config
+
+import (
+	"strings"
+	"testing"
+)
+
+func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+
+func TestLoadDefaults(t *testing.T) {
+	c, err := Load(env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Addr != ":8080" || c.DataDir != "./data" || c.MongoURI != "" || c.Database != "lotse" {
+		t.Errorf("defaults: %+v", c)
+	}
+	if c.SecretSet || len(c.Secret) < 32 {
+		t.Errorf("want a generated secret, got set=%v len=%d", c.SecretSet, len(c.Secret))
+	}
+	if c.SecureCookies() {
+		t.Error("http base URL must not force Secure cookies")
+	}
+}
+
+func TestLoadErrors(t *testing.T) {
+	for _, tc := range []struct {
+		env  map[string]string
+		want string
+	}{
+		{map[string]string{"LOTSE_SECRET": "short"}, "LOTSE_SECRET"},
+		{map[string]string{"LOTSE_BASE_URL": "localhost:8080"}, "LOTSE_BASE_URL"},
+		{map[string]string{"LOTSE_LOG_LEVEL": "loud"}, "LOTSE_LOG_LEVEL"},
+		{map[string]string{"LOTSE_SMTP_URL": "http://x"}, "LOTSE_SMTP_URL"},
+	} {
+		_, err := Load(env(tc.env))
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%v: want error naming %s, got %v", tc.env, tc.want, err)
+		}
+	}
+}
+
+func TestLoadHTTPS(t *testing.T) {
+	c, err := Load(env(map[string]string{"LOTSE_BASE_URL": "https://lotse.example/", "LOTSE_SECRET": strings.Repeat("x", 32)}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !c.SecureCookies() || c.BaseURL != "https://lotse.example" || !c.SecretSet {
+		t.Errorf("got %+v", c)
+	}
+}

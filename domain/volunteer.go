@@ -1,0 +1,261 @@
+package domain
+
+import (
+	"net/mail"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+)
+
+// VolunteerStatus is where a volunteer stands.
+type VolunteerStatus string
+
+// Volunteer statuses. Only active volunteers are ever matched.
+const (
+	VolunteerPending  VolunteerStatus = "pending"  // signed up, email not yet confirmed
+	VolunteerActive   VolunteerStatus = "active"   // confirmed, may be matched
+	VolunteerInactive VolunteerStatus = "inactive" // paused by themselves or a coordinator
+	VolunteerFormer   VolunteerStatus = "former"   // left; kept until the retention period ends
+)
+
+// IsVolunteerStatus reports whether s is a known status.
+func IsVolunteerStatus(s VolunteerStatus) bool {
+	switch s {
+	case VolunteerPending, VolunteerActive, VolunteerInactive, VolunteerFormer:
+		return true
+	}
+	return false
+}
+
+// LanguageSkill is one language a volunteer speaks, with a CEFR level or "native".
+type LanguageSkill struct {
+	Code  string `json:"code"`
+	Level string `json:"level"`
+}
+
+// Volunteer is an Ehrenamtliche(r). Personal fields are minimal: what matching and
+// contact need, nothing more.
+type Volunteer struct {
+	ID                ID
+	Tenant            ID
+	Municipality      string // AGS
+	Name              string
+	Email             string
+	Phone             string
+	PLZ               string
+	Lat, Lon          float64 // centroid of PLZ
+	RadiusKm          int
+	Transport         []string
+	Languages         []LanguageSkill
+	Skills            []string
+	Availability      []string
+	Capacity          int // concurrent assignments
+	MaxHoursPerMonth  int
+	Neighbouring      bool // may help in neighbouring municipalities
+	PrivacyVersion    string
+	PrivacyConsentAt  time.Time
+	Locale            string
+	Status            VolunteerStatus
+	ActiveAssignments int
+	Notes             string // coordinator's note; free text, never logged
+	CreatedAt         time.Time
+	ConfirmedAt       time.Time
+	UpdatedAt         time.Time
+}
+
+// LanguageCodes returns the codes of v's languages.
+func (v *Volunteer) LanguageCodes() []string {
+	out := make([]string, len(v.Languages))
+	for i, l := range v.Languages {
+		out[i] = l.Code
+	}
+	return out
+}
+
+// Limits of volunteer fields; the forms show them as hints.
+const (
+	MaxNameLen     = 100
+	MaxRadiusKm    = 100
+	MaxCapacity    = 10
+	MaxHoursMonth  = 200
+	MaxNotesLen    = 2000
+	MaxEmailLen    = 254
+	maxPhoneDigits = 20
+)
+
+// SignupInput is what a volunteer enters on the sign-up form or sends to
+// POST /api/v1/signup. Field names match the API.
+type SignupInput struct {
+	Name             string          `json:"name"`
+	Email            string          `json:"email"`
+	Phone            string          `json:"phone"`
+	PLZ              string          `json:"plz"`
+	Municipality     string          `json:"municipality"` // AGS, only needed when the PLZ is shared
+	RadiusKm         int             `json:"radius_km"`
+	Transport        []string        `json:"transport"`
+	Languages        []LanguageSkill `json:"languages"`
+	Skills           []string        `json:"skills"`
+	Availability     []string        `json:"availability"`
+	Capacity         int             `json:"capacity"`
+	MaxHoursPerMonth int             `json:"max_hours_per_month"`
+	Neighbouring     bool            `json:"neighbouring_municipalities"`
+	PrivacyConsent   bool            `json:"privacy_consent"`
+	Locale           string          `json:"locale"`
+}
+
+// Clean returns the canonical form of in (trimmed, lower-case email, vocabulary
+// lists sorted and deduplicated, default locale) and the field errors of everything
+// that needs no outside data; the caller checks the postal code against the
+// gazetteer.
+func (in SignupInput) Clean() (SignupInput, FieldErrors) {
+	out := in
+	out.Name = CleanText(in.Name)
+	out.Email = strings.ToLower(strings.TrimSpace(in.Email))
+	out.Phone = strings.TrimSpace(in.Phone)
+	out.PLZ = strings.TrimSpace(in.PLZ)
+	out.Municipality = strings.TrimSpace(in.Municipality)
+	out.Transport = normalizeSet(in.Transport, TransportModes)
+	out.Skills = normalizeSet(in.Skills, Skills)
+	out.Availability = normalizeSet(in.Availability, Slots())
+	out.Locale = strings.TrimSpace(in.Locale)
+	if out.Locale == "" {
+		out.Locale = "de"
+	}
+
+	fe := FieldErrors{}
+	ValidateName(fe, "name", out.Name)
+	ValidateEmail(fe, "email", out.Email)
+	ValidatePhone(fe, "phone", out.Phone)
+	if out.PLZ == "" {
+		fe.Add("plz", "field.required")
+	}
+	ValidateRange(fe, "radius_km", out.RadiusKm, 1, MaxRadiusKm)
+	ValidateLanguages(fe, "languages", out.Languages)
+	// Unknown entries are dropped from the clean lists; check the raw input so the
+	// user learns about them instead of losing them silently.
+	checkVocab(fe, "transport", in.Transport, out.Transport, IsTransport)
+	checkVocab(fe, "skills", in.Skills, out.Skills, IsSkill)
+	checkVocab(fe, "availability", in.Availability, out.Availability, IsSlot)
+	ValidateRange(fe, "capacity", out.Capacity, 1, MaxCapacity)
+	ValidateRange(fe, "max_hours_per_month", out.MaxHoursPerMonth, 1, MaxHoursMonth)
+	if !out.PrivacyConsent {
+		fe.Add("privacy_consent", "field.privacy.required")
+	}
+	if !IsLocale(out.Locale) {
+		fe.Add("locale", "field.choice.unknown")
+	}
+	return out, fe
+}
+
+// ValidateRange checks lo <= n <= hi; the message keys carry the bound as a
+// parameter name the templates fill in.
+func ValidateRange(fe FieldErrors, field string, n, lo, hi int) {
+	switch {
+	case n < lo:
+		fe.Add(field, "field.number.min")
+	case n > hi:
+		fe.Add(field, "field.number.max")
+	}
+}
+
+// checkVocab requires at least one entry and rejects unknown ones.
+func checkVocab(fe FieldErrors, field string, raw, clean []string, ok func(string) bool) {
+	for _, r := range raw {
+		if !ok(r) {
+			fe.Add(field, "field.choice.unknown")
+			return
+		}
+	}
+	if len(clean) == 0 {
+		fe.Add(field, "field.choose_one")
+	}
+}
+
+// ValidateName checks a person's name: present, not too long, printable.
+func ValidateName(fe FieldErrors, field, s string) {
+	switch {
+	case s == "":
+		fe.Add(field, "field.required")
+	case utf8.RuneCountInString(s) > MaxNameLen:
+		fe.Add(field, "field.too_long")
+	case utf8.RuneCountInString(s) < 2:
+		fe.Add(field, "field.too_short")
+	}
+}
+
+// ValidateEmail checks a bare address (no display name) of sane length.
+func ValidateEmail(fe FieldErrors, field, s string) {
+	if s == "" {
+		fe.Add(field, "field.required")
+		return
+	}
+	a, err := mail.ParseAddress(s)
+	if err != nil || a.Address != s || len(s) > MaxEmailLen || !strings.Contains(s[strings.LastIndexByte(s, '@'):], ".") {
+		fe.Add(field, "field.email.invalid")
+	}
+}
+
+// ValidatePhone accepts an optional number with digits, spaces, + - / ( ).
+func ValidatePhone(fe FieldErrors, field, s string) {
+	if s == "" {
+		return
+	}
+	digits := 0
+	for _, r := range s {
+		switch {
+		case r >= '0' && r <= '9':
+			digits++
+		case strings.ContainsRune(" +-/()", r):
+		default:
+			fe.Add(field, "field.phone.invalid")
+			return
+		}
+	}
+	if digits < 5 || digits > maxPhoneDigits {
+		fe.Add(field, "field.phone.invalid")
+	}
+}
+
+// ValidateLanguages requires at least one language, known codes and levels, no
+// code twice.
+func ValidateLanguages(fe FieldErrors, field string, ls []LanguageSkill) {
+	if len(ls) == 0 {
+		fe.Add(field, "field.languages.required")
+		return
+	}
+	seen := map[string]bool{}
+	for _, l := range ls {
+		switch {
+		case !IsLanguage(l.Code):
+			fe.Add(field, "field.language.unknown")
+		case !IsLanguageLevel(l.Level):
+			fe.Add(field, "field.language.level")
+		case seen[l.Code]:
+			fe.Add(field, "field.language.twice")
+		}
+		seen[l.Code] = true
+	}
+}
+
+// CleanText trims, collapses inner whitespace runs to one space and removes control
+// characters, so names and titles cannot carry line breaks into mails or exports.
+func CleanText(s string) string {
+	var b strings.Builder
+	space := false
+	for _, r := range strings.TrimSpace(s) {
+		switch {
+		case unicode.IsSpace(r):
+			space = true
+			continue
+		case unicode.IsControl(r) || r == utf8.RuneError:
+			continue
+		}
+		if space && b.Len() > 0 {
+			b.WriteByte(' ')
+		}
+		space = false
+		b.WriteRune(r)
+	}
+	return b.String()
+}
