@@ -40,10 +40,14 @@ func (s *Store) indexes() map[*mongo.Collection][]mongo.IndexModel {
 }
 
 // EnsureIndexes creates missing indexes; it is idempotent and runs at every start.
+// One index per command: FerretDB v1.24 panics when a single createIndexes lists
+// two or more indexes that already exist (its issue #3858), i.e. on every restart.
 func (s *Store) EnsureIndexes(ctx context.Context) error {
 	for c, models := range s.indexes() {
-		if _, err := c.Indexes().CreateMany(ctx, models); err != nil {
-			return wrap(err, "create indexes on %s", c.Name())
+		for _, m := range models {
+			if _, err := c.Indexes().CreateOne(ctx, m); err != nil {
+				return wrap(err, "create indexes on %s", c.Name())
+			}
 		}
 	}
 	return nil

@@ -293,3 +293,5 @@ func (s *Store) WithDatabase(name string) *Store {
 	n.locks, n.log, n.uri = s.locks, s.log, s.uri
 	return n
 }
+
+func optionsUpsert() options.Lister[options.ReplaceOptions] { return options.Replace().SetUpsert(true) }

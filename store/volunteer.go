@@ -325,3 +325,14 @@ func nonNil(s []string) []string {
 	}
 	return s
 }
+
+// VolunteerForLink returns the volunteer with id in any tenant. Only callers that
+// verified a signed link use it: the signature is the authority, and the link
+// names one volunteer.
+func (s *Store) VolunteerForLink(ctx context.Context, id domain.ID) (*domain.Volunteer, error) {
+	var d volunteerDoc
+	if err := s.volunteers.FindOne(ctx, bson.D{{Key: "_id", Value: oid(id)}}).Decode(&d); err != nil {
+		return nil, wrap(err, "find volunteer")
+	}
+	return d.domain(), nil
+}

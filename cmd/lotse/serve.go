@@ -1,0 +1,152 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"lotse/config"
+	"lotse/demo"
+	"lotse/geo"
+	"lotse/handlers"
+	"lotse/mail"
+	"lotse/service"
+	"lotse/store"
+	"lotse/templates"
+)
+
+// app is the wired service with its database.
+type app struct {
+	st  *store.Store
+	svc *service.Service
+	log *slog.Logger
+}
+
+func openApp(ctx context.Context, cfg config.Config) (*app, error) {
+	log := newLogger(cfg)
+	st, err := store.Open(ctx, store.Options{URI: cfg.MongoURI, DataDir: cfg.DataDir, Database: cfg.Database, Logger: log})
+	if err != nil {
+		return nil, err
+	}
+	tr, err := templates.LoadTranslator()
+	if err != nil {
+		_ = st.Close(context.Background())
+		return nil, err
+	}
+	svc, err := service.New(st, geo.Default(), tr, log, cfg.BaseURL, cfg.Secret)
+	if err != nil {
+		_ = st.Close(context.Background())
+		return nil, err
+	}
+	return &app{st: st, svc: svc, log: log}, nil
+}
+
+func (a *app) close() {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := a.st.Close(ctx); err != nil {
+		a.log.Warn("closing database", "err", err)
+	}
+}
+
+func runServe(ctx context.Context, cfg config.Config, args []string) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	withDemo := fs.Bool("demo", false, "load the demo tenant when the database is empty")
+	if err := fs.Parse(args); err != nil {
+		return usageError{err}
+	}
+	start := time.Now()
+	a, err := openApp(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer a.close()
+	if !cfg.SecretSet {
+		a.log.Warn("LOTSE_SECRET is not set: using a random secret, so sessions and mailed links end with this process")
+	}
+	if *withDemo {
+		logins, err := demo.LoadIfEmpty(ctx, a.svc)
+		if err != nil {
+			return fmt.Errorf("demo: %w", err)
+		}
+		printLogins(logins, cfg.BaseURL)
+	}
+	h, err := handlers.New(a.svc, a.svc.T, a.log, cfg.BaseURL, cfg.SecureCookies())
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{
+		Addr: cfg.Addr, Handler: h.Router(),
+		ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
+		WriteTimeout: 60 * time.Second, IdleTimeout: 120 * time.Second,
+	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return err
+	}
+	if cfg.SMTPURL != "" {
+		mcfg, err := mail.ParseURL(cfg.SMTPURL, cfg.MailFrom)
+		if err != nil {
+			return fmt.Errorf("LOTSE_SMTP_URL: %w", err)
+		}
+		sender, err := mail.NewSender(mcfg)
+		if err != nil {
+			return err
+		}
+		go dispatchLoop(ctx, a, sender)
+	} else {
+		a.log.Info("no LOTSE_SMTP_URL: mail stays in the outbox, admins read it at /admin/outbox")
+	}
+	a.log.Info("lotse listening", "addr", ln.Addr().String(), "base_url", cfg.BaseURL,
+		"embedded_db", a.st.Embedded(), "startup_ms", time.Since(start).Milliseconds(), "version", version)
+
+	errC := make(chan error, 1)
+	go func() { errC <- srv.Serve(ln) }()
+	select {
+	case err := <-errC:
+		return err
+	case <-ctx.Done():
+	}
+	// Finish in-flight requests, then close the database (deferred above).
+	a.log.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownIn)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// dispatchLoop sends due mail every few seconds until ctx ends.
+func dispatchLoop(ctx context.Context, a *app, sender *mail.Sender) {
+	t := time.NewTicker(5 * time.Second)
+	defer t.Stop()
+	for {
+		if n, err := a.svc.DispatchOutbox(ctx, sender); err != nil {
+			a.log.Error("mail dispatch", "err", err)
+		} else if n > 0 {
+			a.log.Info("mail sent", "count", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+func printLogins(logins []demo.Login, baseURL string) {
+	if len(logins) == 0 {
+		return
+	}
+	fmt.Printf("\nDemo tenant ready at %s – log in with:\n", baseURL)
+	for _, l := range logins {
+		fmt.Printf("  %-12s %-32s password: %s\n", l.Role, l.Email, l.Password)
+	}
+	fmt.Println()
+}

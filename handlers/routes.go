@@ -1,0 +1,80 @@
+package handlers
+
+import (
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"lotse/domain"
+)
+
+var errNotFound = domain.ErrNotFound
+
+// routes is the route table. Pages and API are separate functions calling the
+// same service methods; every group states who may enter.
+func (h *Handler) routes(r *gin.Engine) {
+	staff := []domain.Role{domain.RoleAdmin, domain.RoleCoordinator}
+
+	// HTML pages: session, then CSRF on every unsafe method.
+	pages := r.Group("/", h.session, h.csrf)
+	pages.GET("/", h.pageHome)
+	pages.GET("/about", h.pageAbout)
+	pages.GET("/signup", h.pageSignupNew)
+	pages.POST("/signup", h.pageSignupCreate)
+	pages.GET("/signup/thanks", h.pageSignupThanks)
+	pages.GET("/signup/confirm", h.pageSignupConfirm)
+	h.authRoutes(pages)
+
+	staffPages := pages.Group("/", h.requirePage(staff...))
+	staffPages.GET("/volunteers", h.pageVolunteerList)
+
+	adminPages := pages.Group("/admin", h.requirePage(domain.RoleAdmin))
+	adminPages.GET("/outbox", h.pageOutbox)
+
+	// JSON API: no cookies needed for public endpoints; staff endpoints accept the
+	// session cookie or a bearer token. CSRF does not apply: a cross-site form
+	// cannot send application/json, and the API rejects any other content type.
+	api := r.Group("/api/v1", requireJSON)
+	api.GET("/openapi.json", h.apiOpenAPI)
+	api.POST("/signup", h.apiSignup)
+
+	staffAPI := api.Group("/", h.apiAuth, h.requireAPI(staff...))
+	staffAPI.GET("/volunteers", h.apiVolunteerList)
+	staffAPI.GET("/volunteers/:id", h.apiVolunteerShow)
+	staffAPI.PATCH("/volunteers/:id", h.apiVolunteerUpdate)
+
+	h.requestRoutes(staffPages, staffAPI)
+}
+
+// requireJSON refuses bodies that are not JSON, which also keeps cross-site HTML
+// forms (which cannot send application/json) away from the API.
+func requireJSON(c *gin.Context) {
+	switch c.Request.Method {
+	case http.MethodPost, http.MethodPut, http.MethodPatch:
+		if ct := c.ContentType(); ct != "application/json" && ct != "application/merge-patch+json" {
+			c.Header("Content-Type", "application/problem+json")
+			c.AbortWithStatusJSON(http.StatusUnsupportedMediaType, Problem{
+				Type: "about:blank", Title: "Content-Type must be application/json",
+				Status: http.StatusUnsupportedMediaType, Instance: c.GetString(ctxRequestID)})
+			return
+		}
+	}
+	c.Next()
+}
+
+func (h *Handler) pageHome(c *gin.Context) {
+	h.render(c, http.StatusOK, "home", "", nil, nil)
+}
+
+func (h *Handler) pageAbout(c *gin.Context) {
+	h.render(c, http.StatusOK, "about", h.T.T(langOf(c), "about.title"), nil, nil)
+}
+
+func (h *Handler) pageOutbox(c *gin.Context) {
+	msgs, err := h.Svc.Outbox(c.Request.Context(), sessionUser(c).Scope())
+	if err != nil {
+		h.pageError(c, err)
+		return
+	}
+	h.render(c, http.StatusOK, "outbox", h.T.T(langOf(c), "outbox.title"), msgs, nil)
+}

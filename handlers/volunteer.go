@@ -1,0 +1,186 @@
+package handlers
+
+import (
+	"encoding/json"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"lotse/domain"
+	"lotse/service"
+	"lotse/store"
+)
+
+// volunteerJSON is a volunteer in the API, with the sign-up field names.
+type volunteerJSON struct {
+	ID                string                 `json:"id"`
+	Name              string                 `json:"name"`
+	Email             string                 `json:"email"`
+	Phone             string                 `json:"phone,omitempty"`
+	PLZ               string                 `json:"plz"`
+	Municipality      string                 `json:"municipality"`
+	RadiusKm          int                    `json:"radius_km"`
+	Transport         []string               `json:"transport"`
+	Languages         []domain.LanguageSkill `json:"languages"`
+	Skills            []string               `json:"skills"`
+	Availability      []string               `json:"availability"`
+	Capacity          int                    `json:"capacity"`
+	MaxHoursPerMonth  int                    `json:"max_hours_per_month"`
+	Neighbouring      bool                   `json:"neighbouring_municipalities"`
+	Locale            string                 `json:"locale"`
+	Status            string                 `json:"status"`
+	ActiveAssignments int                    `json:"active_assignments"`
+	Notes             string                 `json:"notes,omitempty"`
+	PrivacyVersion    string                 `json:"privacy_version"`
+	PrivacyConsentAt  time.Time              `json:"privacy_consent_at"`
+	CreatedAt         time.Time              `json:"created_at"`
+	ConfirmedAt       *time.Time             `json:"confirmed_at,omitempty"`
+	UpdatedAt         time.Time              `json:"updated_at"`
+}
+
+func toVolunteerJSON(v *domain.Volunteer) volunteerJSON {
+	j := volunteerJSON{
+		ID: v.ID.Hex(), Name: v.Name, Email: v.Email, Phone: v.Phone, PLZ: v.PLZ,
+		Municipality: v.Municipality, RadiusKm: v.RadiusKm, Transport: nonNilStrings(v.Transport),
+		Languages: v.Languages, Skills: nonNilStrings(v.Skills), Availability: nonNilStrings(v.Availability),
+		Capacity: v.Capacity, MaxHoursPerMonth: v.MaxHoursPerMonth, Neighbouring: v.Neighbouring,
+		Locale: v.Locale, Status: string(v.Status), ActiveAssignments: v.ActiveAssignments, Notes: v.Notes,
+		PrivacyVersion: v.PrivacyVersion, PrivacyConsentAt: v.PrivacyConsentAt,
+		CreatedAt: v.CreatedAt, UpdatedAt: v.UpdatedAt,
+	}
+	if !v.ConfirmedAt.IsZero() {
+		t := v.ConfirmedAt
+		j.ConfirmedAt = &t
+	}
+	if j.Languages == nil {
+		j.Languages = []domain.LanguageSkill{}
+	}
+	return j
+}
+
+func nonNilStrings(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+// listJSON is one page of a list in the API.
+type listJSON[T any] struct {
+	Items  []T `json:"items"`
+	Total  int `json:"total"`
+	Offset int `json:"offset"`
+	Limit  int `json:"limit"`
+}
+
+// pageParams reads offset and limit; a value that is not a number becomes -1 so
+// the service reports it as a field error.
+func pageParams(c *gin.Context) (offset, limit int) {
+	num := func(s string) int {
+		if s == "" {
+			return 0
+		}
+		n, err := strconv.Atoi(s)
+		if err != nil {
+			return -1
+		}
+		return n
+	}
+	return num(c.Query("offset")), num(c.Query("limit"))
+}
+
+func volunteerFilter(c *gin.Context) store.VolunteerFilter {
+	off, lim := pageParams(c)
+	return store.VolunteerFilter{
+		Municipality: c.Query("municipality"), Skill: c.Query("skill"), Language: c.Query("language"),
+		Status: domain.VolunteerStatus(c.Query("status")), Offset: off, Limit: lim,
+	}
+}
+
+func (h *Handler) apiVolunteerList(c *gin.Context) {
+	p, err := h.Svc.Volunteers(c.Request.Context(), sessionUser(c).Scope(), volunteerFilter(c))
+	if err != nil {
+		h.apiError(c, err)
+		return
+	}
+	out := listJSON[volunteerJSON]{Items: []volunteerJSON{}, Total: p.Total, Offset: p.Offset, Limit: p.Limit}
+	for _, v := range p.Items {
+		out.Items = append(out.Items, toVolunteerJSON(v))
+	}
+	c.JSON(http.StatusOK, out)
+}
+
+func (h *Handler) apiVolunteerShow(c *gin.Context) {
+	id, err := domain.ParseID(c.Param("id"))
+	if err != nil {
+		h.apiError(c, err)
+		return
+	}
+	v, err := h.Svc.Volunteer(c.Request.Context(), sessionUser(c).Scope(), id)
+	if err != nil {
+		h.apiError(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, toVolunteerJSON(v))
+}
+
+func (h *Handler) apiVolunteerUpdate(c *gin.Context) {
+	id, err := domain.ParseID(c.Param("id"))
+	if err != nil {
+		h.apiError(c, err)
+		return
+	}
+	var u service.VolunteerUpdate
+	dec := json.NewDecoder(http.MaxBytesReader(c.Writer, c.Request.Body, 64<<10))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&u); err != nil {
+		h.badJSON(c)
+		return
+	}
+	v, err := h.Svc.UpdateVolunteer(c.Request.Context(), sessionUser(c).Scope(), id, u)
+	if err != nil {
+		h.apiError(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, toVolunteerJSON(v))
+}
+
+type volunteerListPage struct {
+	Filter         store.VolunteerFilter
+	Page           store.Page[*domain.Volunteer]
+	Municipalities []domain.Municipality
+	Prev, Next     string
+	From, To       int
+}
+
+func (h *Handler) pageVolunteerList(c *gin.Context) {
+	sc := sessionUser(c).Scope()
+	f := volunteerFilter(c)
+	p, err := h.Svc.Volunteers(c.Request.Context(), sc, f)
+	if domain.ErrorCode(err) == domain.EInvalid {
+		f = store.VolunteerFilter{}
+		p, err = h.Svc.Volunteers(c.Request.Context(), sc, f)
+	}
+	if err != nil {
+		h.pageError(c, err)
+		return
+	}
+	munis, err := h.Svc.VisibleMunicipalities(c.Request.Context(), sc)
+	if err != nil {
+		h.pageError(c, err)
+		return
+	}
+	view := volunteerListPage{Filter: f, Page: p, Municipalities: munis, From: p.Offset + 1, To: p.Offset + len(p.Items)}
+	q := c.Request.URL.Query()
+	if p.Offset > 0 {
+		q.Set("offset", strconv.Itoa(max(p.Offset-p.Limit, 0)))
+		view.Prev = "?" + q.Encode()
+	}
+	if p.Offset+len(p.Items) < p.Total {
+		q.Set("offset", strconv.Itoa(p.Offset+p.Limit))
+		view.Next = "?" + q.Encode()
+	}
+	h.render(c, http.StatusOK, "volunteer_list", h.T.T(langOf(c), "volunteers.title"), view, nil)
+}

@@ -1,0 +1,315 @@
+// Package mailtest runs an in-process SMTP server for tests, so code that sends
+// mail can be tested against a real SMTP conversation instead of a mock.
+//
+//	srv := mailtest.NewServer(t)
+//	cfg, _ := mail.ParseURL(srv.URL(), "noreply@example.org")
+//	... send ...
+//	got := srv.WaitFor(t, 1, 5*time.Second)
+package mailtest
+
+import (
+	"bytes"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io"
+	"log"
+	"mime"
+	"mime/multipart"
+	"mime/quotedprintable"
+	"net"
+	"net/mail"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/emersion/go-sasl"
+	"github.com/emersion/go-smtp"
+)
+
+// Received is one message the server accepted.
+type Received struct {
+	// From is the envelope sender (MAIL FROM).
+	From string
+	// To holds the envelope recipients (RCPT TO).
+	To []string
+	// Username is the user name given with AUTH PLAIN, "" without AUTH.
+	Username string
+	// Header is the parsed message header.
+	Header mail.Header
+	// Subject is the Subject header with RFC 2047 encoded words decoded.
+	Subject string
+	// Text is the first text/plain part (or the whole body if it is not
+	// multipart), transfer-decoded, with CRLF line ends turned into LF.
+	Text string
+	// HTML is the first text/html part, decoded like Text; "" if none.
+	HTML string
+	// Raw is the message exactly as received in DATA.
+	Raw []byte
+}
+
+// Server is an SMTP server on 127.0.0.1 without TLS. It accepts AUTH PLAIN
+// with any credentials, or no AUTH at all, and keeps every message in memory.
+type Server struct {
+	addr string
+
+	mu       sync.Mutex
+	msgs     []Received
+	arrived  chan struct{} // closed and replaced whenever a message arrives
+	failRcpt int
+	failData int
+}
+
+// NewServer starts a Server on a free port; it stops when the test ends.
+func NewServer(t testing.TB) *Server {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatalf("mailtest: listen: %v", err)
+	}
+	s := &Server{addr: l.Addr().String(), arrived: make(chan struct{})}
+
+	srv := smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) {
+		return &session{srv: s}, nil
+	}))
+	srv.Domain = "mailtest.localhost"
+	srv.AllowInsecureAuth = true
+	srv.EnableSMTPUTF8 = true
+	srv.MaxMessageBytes = 10 << 20
+	srv.ReadTimeout = 30 * time.Second
+	srv.WriteTimeout = 30 * time.Second
+	// go-smtp logs client hang-ups to stderr; that is noise in test output, and
+	// the test's own log must not be written to after the test has ended.
+	srv.ErrorLog = log.New(io.Discard, "", 0)
+
+	served := make(chan struct{})
+	go func() {
+		defer close(served)
+		_ = srv.Serve(l)
+	}()
+	t.Cleanup(func() {
+		_ = srv.Close()
+		// Close only closes listeners Serve has registered; if the test ends
+		// before the goroutine got that far, Accept would block forever.
+		_ = l.Close()
+		<-served
+	})
+	return s
+}
+
+// URL returns the server's address as an SMTP URL for mail.ParseURL.
+func (s *Server) URL() string {
+	return "smtp://" + s.addr + "?tls=none"
+}
+
+// Messages returns the messages received so far, oldest first.
+func (s *Server) Messages() []Received {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Received(nil), s.msgs...)
+}
+
+// WaitFor waits until at least n messages have arrived and returns all
+// received so far. It fails the test if that takes longer than timeout.
+func (s *Server) WaitFor(t testing.TB, n int, timeout time.Duration) []Received {
+	t.Helper()
+	deadline := time.NewTimer(timeout)
+	defer deadline.Stop()
+	for {
+		s.mu.Lock()
+		if len(s.msgs) >= n {
+			msgs := append([]Received(nil), s.msgs...)
+			s.mu.Unlock()
+			return msgs
+		}
+		arrived, got := s.arrived, len(s.msgs)
+		s.mu.Unlock()
+
+		select {
+		case <-arrived:
+		case <-deadline.C:
+			t.Fatalf("mailtest: got %d messages within %v, want at least %d", got, timeout, n)
+			return nil
+		}
+	}
+}
+
+// FailNext makes the next RCPT TO be answered with code, e.g. 451 for a
+// temporary or 550 for a permanent rejection. The reply text quotes the
+// recipient, as real servers do, so tests can check that it is not leaked.
+func (s *Server) FailNext(code int) {
+	checkCode(code)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.failRcpt = code
+}
+
+// FailNextData makes the reply to the next message's data (after the final
+// ".") carry code instead of accepting it.
+func (s *Server) FailNextData(code int) {
+	checkCode(code)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.failData = code
+}
+
+func checkCode(code int) {
+	if code < 400 || code > 599 {
+		panic(fmt.Sprintf("mailtest: failure code %d is not a 4xx or 5xx SMTP code", code))
+	}
+}
+
+// takeFailure returns and clears *slot.
+func (s *Server) takeFailure(slot *int) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	code := *slot
+	*slot = 0
+	return code
+}
+
+func (s *Server) add(r Received) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.msgs = append(s.msgs, r)
+	close(s.arrived)
+	s.arrived = make(chan struct{})
+}
+
+// session is one SMTP connection.
+type session struct {
+	srv      *Server
+	username string
+	from     string
+	to       []string
+}
+
+var _ smtp.AuthSession = (*session)(nil)
+
+func (ss *session) AuthMechanisms() []string { return []string{sasl.Plain} }
+
+func (ss *session) Auth(mech string) (sasl.Server, error) {
+	if mech != sasl.Plain {
+		return nil, smtp.ErrAuthUnknownMechanism
+	}
+	return sasl.NewPlainServer(func(_, username, _ string) error {
+		ss.username = username
+		return nil
+	}), nil
+}
+
+func (ss *session) Mail(from string, _ *smtp.MailOptions) error {
+	ss.from, ss.to = from, nil
+	return nil
+}
+
+func (ss *session) Rcpt(to string, _ *smtp.RcptOptions) error {
+	if code := ss.srv.takeFailure(&ss.srv.failRcpt); code != 0 {
+		return &smtp.SMTPError{
+			Code:         code,
+			EnhancedCode: smtp.EnhancedCodeNotSet,
+			Message:      fmt.Sprintf("<%s>: recipient rejected by mailtest.FailNext", to),
+		}
+	}
+	ss.to = append(ss.to, to)
+	return nil
+}
+
+func (ss *session) Data(r io.Reader) error {
+	raw, err := io.ReadAll(r)
+	if err != nil {
+		return err
+	}
+	if code := ss.srv.takeFailure(&ss.srv.failData); code != 0 {
+		return &smtp.SMTPError{
+			Code:         code,
+			EnhancedCode: smtp.EnhancedCodeNotSet,
+			Message:      "message rejected by mailtest.FailNextData",
+		}
+	}
+	rec, err := parse(raw)
+	if err != nil {
+		// Rejecting makes a malformed message fail the sending test loudly.
+		return &smtp.SMTPError{
+			Code:         554,
+			EnhancedCode: smtp.EnhancedCode{5, 6, 0},
+			Message:      "mailtest: cannot parse message: " + err.Error(),
+		}
+	}
+	rec.From, rec.To, rec.Username = ss.from, append([]string(nil), ss.to...), ss.username
+	ss.srv.add(rec)
+	return nil
+}
+
+func (ss *session) Reset() { ss.from, ss.to = "", nil }
+
+func (ss *session) Logout() error { return nil }
+
+// parse decodes the parts of raw that tests look at.
+func parse(raw []byte) (Received, error) {
+	msg, err := mail.ReadMessage(bytes.NewReader(raw))
+	if err != nil {
+		return Received{}, err
+	}
+	rec := Received{Header: msg.Header, Raw: raw}
+	rec.Subject, err = new(mime.WordDecoder).DecodeHeader(msg.Header.Get("Subject"))
+	if err != nil {
+		return Received{}, fmt.Errorf("subject: %w", err)
+	}
+	err = walk(&rec, msg.Header.Get("Content-Type"), msg.Header.Get("Content-Transfer-Encoding"), msg.Body)
+	return rec, err
+}
+
+// walk descends into multipart bodies and keeps the first text/plain and
+// text/html parts.
+func walk(rec *Received, contentType, encoding string, body io.Reader) error {
+	mediaType := "text/plain" // RFC 2045 default
+	var params map[string]string
+	if contentType != "" {
+		var err error
+		mediaType, params, err = mime.ParseMediaType(contentType)
+		if err != nil {
+			return fmt.Errorf("content type: %w", err)
+		}
+	}
+	if strings.HasPrefix(mediaType, "multipart/") {
+		mr := multipart.NewReader(body, params["boundary"])
+		for {
+			// NextRawPart keeps Content-Transfer-Encoding for us to handle
+			// uniformly; NextPart would decode quoted-printable silently.
+			p, err := mr.NextRawPart()
+			if errors.Is(err, io.EOF) {
+				return nil
+			}
+			if err != nil {
+				return fmt.Errorf("multipart: %w", err)
+			}
+			if err := walk(rec, p.Header.Get("Content-Type"), p.Header.Get("Content-Transfer-Encoding"), p); err != nil {
+				return err
+			}
+		}
+	}
+	var dst *string
+	switch {
+	case mediaType == "text/plain" && rec.Text == "":
+		dst = &rec.Text
+	case mediaType == "text/html" && rec.HTML == "":
+		dst = &rec.HTML
+	default:
+		_, err := io.Copy(io.Discard, body)
+		return err
+	}
+	switch strings.ToLower(strings.TrimSpace(encoding)) {
+	case "quoted-printable":
+		body = quotedprintable.NewReader(body)
+	case "base64":
+		body = base64.NewDecoder(base64.StdEncoding, body) // skips line breaks
+	}
+	b, err := io.ReadAll(body)
+	if err != nil {
+		return fmt.Errorf("%s body: %w", mediaType, err)
+	}
+	*dst = strings.ReplaceAll(string(b), "\r\n", "\n")
+	return nil
+}

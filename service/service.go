@@ -1,0 +1,54 @@
+// Package service holds Lotse's use cases: SignUp, ConfirmEmail, RegisterRequest
+// and the rest. It is the only place that combines store, geo, mail and the
+// message catalogs, so a rule lives in one place whether a person, an API client
+// or the clock triggers it.
+package service
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
+	"log/slog"
+	"time"
+
+	"lotse/geo"
+	"lotse/store"
+	"lotse/templates"
+)
+
+// Service is built once in cmd/lotse and shared by handlers and jobs.
+type Service struct {
+	Store   *store.Store
+	Geo     *geo.Gazetteer
+	T       *templates.Translator
+	Log     *slog.Logger
+	BaseURL string // absolute, without trailing slash; mailed links start with it
+	Secret  []byte // signs links; keyed hashes of IP addresses
+	Now     func() time.Time
+
+	mails *mailTemplates
+}
+
+// New builds a Service and parses the mail templates (a broken one fails here).
+func New(st *store.Store, g *geo.Gazetteer, t *templates.Translator, log *slog.Logger, baseURL string, secret []byte) (*Service, error) {
+	m, err := parseMailTemplates(t)
+	if err != nil {
+		return nil, err
+	}
+	return &Service{
+		Store: st, Geo: g, T: t, Log: log, BaseURL: baseURL, Secret: secret,
+		Now: func() time.Time { return time.Now().UTC() }, mails: m,
+	}, nil
+}
+
+// Ready reports whether the database answers.
+func (s *Service) Ready(ctx context.Context) error { return s.Store.Ping(ctx) }
+
+// keyedHash returns a short HMAC of v under purpose: used for rate-limit keys so
+// no IP address is stored in clear.
+func (s *Service) keyedHash(purpose, v string) string {
+	m := hmac.New(sha256.New, s.Secret)
+	m.Write([]byte(purpose + "\x00" + v))
+	return base64.RawURLEncoding.EncodeToString(m.Sum(nil)[:16])
+}
