@@ -20,7 +20,7 @@ type Config struct {
 	DataDir    string // LOTSE_DATA_DIR: the embedded database's directory
 	MongoURI   string // MONGODB_URI: empty means embedded
 	Database   string // LOTSE_DB: database name
-	SMTPURL    string // LOTSE_SMTP_URL: empty keeps mail in the outbox
+	SMTPURL    string // LOTSE_SMTP_URL: empty keeps mail in the outbox; mail.ParseURL checks it
 	MailFrom   string // LOTSE_MAIL_FROM
 	Secret     []byte // LOTSE_SECRET: signs sessions and links
 	SecretSet  bool   // false when a random secret was generated (dev only)
@@ -85,11 +85,6 @@ func Load(getenv func(string) string) (Config, error) {
 	case "debug", "info", "warn", "error":
 	default:
 		errs = append(errs, fmt.Errorf("LOTSE_LOG_LEVEL: want debug, info, warn or error, got %q", c.LogLevel))
-	}
-	if c.SMTPURL != "" {
-		if u, err := url.Parse(c.SMTPURL); err != nil || (u.Scheme != "smtp" && u.Scheme != "smtps") {
-			errs = append(errs, errors.New("LOTSE_SMTP_URL: want smtp://user:pass@host:port?tls=starttls|tls|none"))
-		}
 	}
 	return c, errors.Join(errs...)
 }

@@ -49,17 +49,7 @@ func (s *Service) RegisterRequest(ctx context.Context, sc domain.Scope, in domai
 // against the scope's tenant, adding field errors to fe, and returns the postal
 // code's place. An error is returned only when the tenant cannot be read.
 func (s *Service) requestPlace(ctx context.Context, sc domain.Scope, fe domain.FieldErrors, plz, ags string) (geo.Place, error) {
-	var place geo.Place
-	if _, bad := fe["plz"]; !bad {
-		code, err := geo.NormalizePLZ(plz)
-		if err != nil {
-			fe.Add("plz", "field.plz.format")
-		} else if p, ok := s.Geo.Lookup(code); !ok {
-			fe.Add("plz", "field.plz.unknown")
-		} else {
-			place = p
-		}
-	}
+	place, _ := s.lookupPLZ(fe, "plz", plz)
 	if _, bad := fe["municipality"]; bad {
 		return place, nil
 	}

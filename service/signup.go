@@ -89,16 +89,8 @@ func (s *Service) sendConfirmation(ctx context.Context, v *domain.Volunteer, key
 // resolveHome checks the postal code and finds the tenant and municipality that
 // serve it. When several municipalities share the code, the caller must name one.
 func (s *Service) resolveHome(ctx context.Context, fe domain.FieldErrors, plz, ags string) (*domain.Tenant, domain.Municipality) {
-	if _, bad := fe["plz"]; bad {
-		return nil, domain.Municipality{}
-	}
-	code, err := geo.NormalizePLZ(plz)
-	if err != nil {
-		fe.Add("plz", "field.plz.format")
-		return nil, domain.Municipality{}
-	}
-	if _, ok := s.Geo.Lookup(code); !ok {
-		fe.Add("plz", "field.plz.unknown")
+	place, ok := s.lookupPLZ(fe, "plz", plz)
+	if !ok {
 		return nil, domain.Municipality{}
 	}
 	tenants, err := s.Store.Tenants(ctx)
@@ -106,30 +98,14 @@ func (s *Service) resolveHome(ctx context.Context, fe domain.FieldErrors, plz, a
 		fe.Add("plz", "error.internal")
 		return nil, domain.Municipality{}
 	}
-	type home struct {
-		t *domain.Tenant
-		m domain.Municipality
-	}
 	var homes []home
 	for _, t := range tenants {
-		for _, m := range t.MunicipalitiesForPLZ(code) {
+		for _, m := range t.MunicipalitiesForPLZ(place.PLZ) {
 			homes = append(homes, home{t, m})
 		}
 	}
-	switch {
-	case len(homes) == 0:
-		fe.Add("plz", "field.plz.not_served")
-	case len(homes) == 1:
-		return homes[0].t, homes[0].m
-	default:
-		for _, h := range homes {
-			if h.m.AGS == ags {
-				return h.t, h.m
-			}
-		}
-		fe.Add("municipality", "field.municipality.choose")
-	}
-	return nil, domain.Municipality{}
+	h, _ := chooseHome(fe, homes, ags)
+	return h.t, h.m
 }
 
 // MunicipalitiesForPLZ lists the municipalities that serve a postal code, so the

@@ -5,7 +5,6 @@ import (
 	"unicode/utf8"
 
 	"lotse/domain"
-	"lotse/geo"
 	"lotse/store"
 )
 
@@ -165,13 +164,8 @@ func (s *Service) UpdateVolunteer(ctx context.Context, sc domain.Scope, id domai
 // that the scope may see, and returns its AGS (ags picks one when the code is
 // shared).
 func (s *Service) homeInTenant(ctx context.Context, sc domain.Scope, fe domain.FieldErrors, plz, ags string) string {
-	code, err := geo.NormalizePLZ(plz)
-	if err != nil {
-		fe.Add("plz", "field.plz.format")
-		return ""
-	}
-	if _, ok := s.Geo.Lookup(code); !ok {
-		fe.Add("plz", "field.plz.unknown")
+	place, ok := s.lookupPLZ(fe, "plz", plz)
+	if !ok {
 		return ""
 	}
 	t, err := s.Store.Tenant(ctx, sc.Tenant)
@@ -179,26 +173,14 @@ func (s *Service) homeInTenant(ctx context.Context, sc domain.Scope, fe domain.F
 		fe.Add("plz", "error.internal")
 		return ""
 	}
-	var visible []domain.Municipality
-	for _, m := range t.MunicipalitiesForPLZ(code) {
+	var visible []home
+	for _, m := range t.MunicipalitiesForPLZ(place.PLZ) {
 		if sc.SeesMunicipality(m.AGS) {
-			visible = append(visible, m)
+			visible = append(visible, home{t, m})
 		}
 	}
-	switch {
-	case len(visible) == 0:
-		fe.Add("plz", "field.plz.not_served")
-	case len(visible) == 1:
-		return visible[0].AGS
-	default:
-		for _, m := range visible {
-			if m.AGS == ags {
-				return m.AGS
-			}
-		}
-		fe.Add("municipality", "field.municipality.choose")
-	}
-	return ""
+	h, _ := chooseHome(fe, visible, ags)
+	return h.m.AGS
 }
 
 // VisibleMunicipalities lists the tenant's municipalities the scope may see, for
