@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"net/netip"
 	"net/url"
 	"os"
 	"strings"
@@ -15,16 +16,17 @@ import (
 
 // Config is the whole configuration. Nothing reads the environment after Load.
 type Config struct {
-	Addr       string // LOTSE_ADDR
-	BaseURL    string // LOTSE_BASE_URL: absolute links in mails; https here makes cookies Secure
-	DataDir    string // LOTSE_DATA_DIR: the embedded database's directory
-	MongoURI   string // MONGODB_URI: empty means embedded
-	Database   string // LOTSE_DB: database name
-	SMTPURL    string // LOTSE_SMTP_URL: empty keeps mail in the outbox; mail.ParseURL checks it
-	MailFrom   string // LOTSE_MAIL_FROM
-	Secret     []byte // LOTSE_SECRET: signs sessions and links
-	SecretSet  bool   // false when a random secret was generated (dev only)
-	LogLevel   string // LOTSE_LOG_LEVEL: debug, info, warn, error
+	Addr       string   // LOTSE_ADDR
+	BaseURL    string   // LOTSE_BASE_URL: absolute links in mails; https here makes cookies Secure
+	DataDir    string   // LOTSE_DATA_DIR: the embedded database's directory
+	MongoURI   string   // MONGODB_URI: empty means embedded
+	Database   string   // LOTSE_DB: database name
+	SMTPURL    string   // LOTSE_SMTP_URL: empty keeps mail in the outbox; mail.ParseURL checks it
+	MailFrom   string   // LOTSE_MAIL_FROM
+	Secret     []byte   // LOTSE_SECRET: signs sessions and links
+	SecretSet  bool     // false when a random secret was generated (dev only)
+	LogLevel   string   // LOTSE_LOG_LEVEL: debug, info, warn, error
+	Proxies    []string // LOTSE_TRUSTED_PROXIES: addresses or CIDRs whose X-Forwarded-For is believed
 	ShutdownIn time.Duration
 }
 
@@ -44,6 +46,7 @@ var Vars = []Var{
 	{"LOTSE_MAIL_FROM", "Lotse <lotse@localhost>", "sender address of mails"},
 	{"LOTSE_SECRET", "(random per start)", "at least 32 characters; signs sessions and mailed links, so set it in production"},
 	{"LOTSE_LOG_LEVEL", "info", "debug, info, warn or error"},
+	{"LOTSE_TRUSTED_PROXIES", "", "comma-separated IPs or CIDRs of reverse proxies whose X-Forwarded-For names the client; empty trusts none"},
 }
 
 // Load reads the environment through getenv (os.Getenv in production) and
@@ -81,12 +84,30 @@ func Load(getenv func(string) string) (Config, error) {
 		_, _ = rand.Read(b)
 		c.Secret = []byte(hex.EncodeToString(b))
 	}
+	for _, p := range strings.Split(getenv("LOTSE_TRUSTED_PROXIES"), ",") {
+		if p = strings.TrimSpace(p); p == "" {
+			continue
+		}
+		if !validProxy(p) {
+			errs = append(errs, fmt.Errorf("LOTSE_TRUSTED_PROXIES: %q is neither an IP address nor a CIDR", p))
+			continue
+		}
+		c.Proxies = append(c.Proxies, p)
+	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":
 	default:
 		errs = append(errs, fmt.Errorf("LOTSE_LOG_LEVEL: want debug, info, warn or error, got %q", c.LogLevel))
 	}
 	return c, errors.Join(errs...)
+}
+
+func validProxy(s string) bool {
+	if _, err := netip.ParsePrefix(s); err == nil {
+		return true
+	}
+	_, err := netip.ParseAddr(s)
+	return err == nil
 }
 
 // FromEnv loads the configuration from the process environment.

@@ -31,6 +31,7 @@ func TestLoadErrors(t *testing.T) {
 		{map[string]string{"LOTSE_SECRET": "short"}, "LOTSE_SECRET"},
 		{map[string]string{"LOTSE_BASE_URL": "localhost:8080"}, "LOTSE_BASE_URL"},
 		{map[string]string{"LOTSE_LOG_LEVEL": "loud"}, "LOTSE_LOG_LEVEL"},
+		{map[string]string{"LOTSE_TRUSTED_PROXIES": "10.0.0.1, proxy.local"}, "LOTSE_TRUSTED_PROXIES"},
 	} {
 		_, err := Load(env(tc.env))
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
@@ -46,5 +47,15 @@ func TestLoadHTTPS(t *testing.T) {
 	}
 	if !c.SecureCookies() || c.BaseURL != "https://lotse.example" || !c.SecretSet {
 		t.Errorf("got %+v", c)
+	}
+}
+
+func TestLoadTrustedProxies(t *testing.T) {
+	c, err := Load(env(map[string]string{"LOTSE_TRUSTED_PROXIES": " 10.0.0.1, 192.168.0.0/16 ,,::1"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(c.Proxies, "|"); got != "10.0.0.1|192.168.0.0/16|::1" {
+		t.Errorf("proxies: %q", got)
 	}
 }

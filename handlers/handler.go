@@ -17,6 +17,9 @@ type Handler struct {
 	Log     *slog.Logger
 	BaseURL string
 	Secure  bool // cookies get the Secure flag (LOTSE_BASE_URL is https)
+	// Proxies are the reverse proxies whose X-Forwarded-For is believed; without
+	// them every client behind a proxy would share one rate-limit bucket.
+	Proxies []string
 
 	pages *pageSet
 }

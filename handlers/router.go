@@ -19,9 +19,10 @@ func (h *Handler) Router() *gin.Engine {
 	r := gin.New()
 	r.HandleMethodNotAllowed = true
 	r.ContextWithFallback = true
-	// Trust no proxy headers: otherwise any client could pick its own IP address
-	// in X-Forwarded-For and dodge the per-IP rate limits.
-	_ = r.SetTrustedProxies(nil)
+	// Trust proxy headers only from configured proxies: otherwise any client could
+	// pick its own IP address in X-Forwarded-For and dodge the per-IP rate limits.
+	// config.Load has validated the list.
+	_ = r.SetTrustedProxies(h.Proxies)
 	r.Use(gin.CustomRecovery(func(c *gin.Context, rec any) {
 		h.Log.Error("panic", "request_id", c.GetString(ctxRequestID), "route", c.FullPath(), "panic", rec)
 		c.AbortWithStatus(http.StatusInternalServerError)

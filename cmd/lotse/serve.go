@@ -80,6 +80,7 @@ func runServe(ctx context.Context, cfg config.Config, args []string) error {
 	if err != nil {
 		return err
 	}
+	h.Proxies = cfg.Proxies
 	srv := &http.Server{
 		Addr: cfg.Addr, Handler: h.Router(),
 		ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
