@@ -23,9 +23,13 @@ test: deps
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -timeout 30m ./store/ ./geo/ ./handlers/
 
+FUZZTIME ?= 30s
+FUZZERS = geo:FuzzNormalizePLZ geo:FuzzParse mail:FuzzParseURL \
+	handlers:FuzzBindSignup handlers:FuzzDecodeSignupJSON handlers:FuzzBindRequestForm handlers:FuzzDecodeRequestJSON
 fuzz:
-	$(GO) test -run '^$$' -fuzz FuzzNormalizePLZ -fuzztime 30s ./geo/
-	$(GO) test -run '^$$' -fuzz FuzzBindSignup -fuzztime 30s ./handlers/
+	@for pf in $(FUZZERS); do \
+	  pkg=$${pf%%:*}; fn=$${pf#*:}; echo "== $$fn ($$pkg)"; \
+	  $(GO) test -run '^$$' -fuzz "^$$fn\$$" -fuzztime $(FUZZTIME) ./$$pkg/ || exit 1; done
 
 lint:
 	test -z "$$(gofmt -l .)" || (gofmt -l . && false)

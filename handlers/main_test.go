@@ -42,25 +42,8 @@ type testApp struct {
 func newTestApp(t *testing.T) *testApp {
 	t.Helper()
 	st := storetest.New(t)
-	tr, err := templates.LoadTranslator()
-	if err != nil {
-		t.Fatal(err)
-	}
-	log := slog.New(slog.DiscardHandler)
 	app := &testApp{t: t, st: st}
-	app.srv = httptest.NewUnstartedServer(nil)
-	base := "http://" + app.srv.Listener.Addr().String()
-	app.svc, err = service.New(st, geo.Default(), tr, log, base, []byte(strings.Repeat("s", 32)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	h, err := handlers.New(app.svc, tr, log, base, false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	app.srv.Config.Handler = h.Router()
-	app.srv.Start()
-	t.Cleanup(app.srv.Close)
+	app.svc, app.srv = startApp(t, st, slog.New(slog.DiscardHandler), nil)
 
 	app.smtp = mailtest.NewServer(t)
 	cfg, err := mail.ParseURL(app.smtp.URL(), "Lotse <lotse@lotse.test>")
@@ -70,22 +53,57 @@ func newTestApp(t *testing.T) *testApp {
 	if app.sender, err = mail.NewSender(cfg); err != nil {
 		t.Fatal(err)
 	}
-	ctx := context.Background()
-	app.tenant = &domain.Tenant{Slug: "loerrach", Name: "Landkreis Lörrach", Kind: domain.KindLandkreis, PrivacyVersion: "2026-01",
+	app.tenant, app.other = createTenants(t, st)
+	return app
+}
+
+// startApp builds the real service and router on st and serves them with an
+// httptest server that closes when tb ends. configure, when not nil, adjusts the
+// Handler before its router is built (benchmarks set Proxies).
+func startApp(tb testing.TB, st *store.Store, log *slog.Logger, configure func(*handlers.Handler)) (*service.Service, *httptest.Server) {
+	tb.Helper()
+	tr, err := templates.LoadTranslator()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	srv := httptest.NewUnstartedServer(nil)
+	base := "http://" + srv.Listener.Addr().String()
+	svc, err := service.New(st, geo.Default(), tr, log, base, []byte(strings.Repeat("s", 32)))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	h, err := handlers.New(svc, tr, log, base, false)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if configure != nil {
+		configure(h)
+	}
+	srv.Config.Handler = h.Router()
+	srv.Start()
+	tb.Cleanup(srv.Close)
+	return svc, srv
+}
+
+// createTenants stores the tests' two tenants: the Landkreis Lörrach with four
+// municipalities (two share 79595) and the city of Freiburg.
+func createTenants(tb testing.TB, st *store.Store) (tenant, other *domain.Tenant) {
+	tb.Helper()
+	tenant = &domain.Tenant{Slug: "loerrach", Name: "Landkreis Lörrach", Kind: domain.KindLandkreis, PrivacyVersion: "2026-01",
 		Municipalities: []domain.Municipality{
 			{AGS: "08336006", Name: "Binzen", PLZ: []string{"79589"}},
 			{AGS: "08336050", Name: "Lörrach", PLZ: []string{"79539", "79540", "79541"}},
 			{AGS: "08336073", Name: "Rümmingen", PLZ: []string{"79595"}},
 			{AGS: "08336999", Name: "Rümmingen-Nord (test: shares 79595)", PLZ: []string{"79595"}},
 		}}
-	app.other = &domain.Tenant{Slug: "freiburg", Name: "Stadt Freiburg", Kind: domain.KindStadt, PrivacyVersion: "2026-01",
+	other = &domain.Tenant{Slug: "freiburg", Name: "Stadt Freiburg", Kind: domain.KindStadt, PrivacyVersion: "2026-01",
 		Municipalities: []domain.Municipality{{AGS: "08311000", Name: "Freiburg im Breisgau", PLZ: []string{"79098"}}}}
-	for _, tn := range []*domain.Tenant{app.tenant, app.other} {
-		if err := st.CreateTenant(ctx, tn); err != nil {
-			t.Fatal(err)
+	for _, tn := range []*domain.Tenant{tenant, other} {
+		if err := st.CreateTenant(context.Background(), tn); err != nil {
+			tb.Fatal(err)
 		}
 	}
-	return app
+	return tenant, other
 }
 
 // client returns an HTTP client with its own cookie jar that does not follow

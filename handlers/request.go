@@ -3,7 +3,6 @@ package handlers
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"io"
 	"net/http"
 	"strconv"
@@ -81,9 +80,6 @@ func requestFilter(c *gin.Context) store.RequestFilter {
 	}
 }
 
-// maxRequestBody bounds request bodies of the request API.
-const maxRequestBody = 64 << 10
-
 func (h *Handler) apiRequestList(c *gin.Context) {
 	p, err := h.Svc.Requests(c.Request.Context(), sessionUser(c).Scope(), requestFilter(c))
 	if err != nil {
@@ -99,9 +95,7 @@ func (h *Handler) apiRequestList(c *gin.Context) {
 
 func (h *Handler) apiRequestCreate(c *gin.Context) {
 	var in domain.RequestInput
-	dec := json.NewDecoder(http.MaxBytesReader(c.Writer, c.Request.Body, maxRequestBody))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&in); err != nil {
+	if err := bindJSON(c, &in); err != nil {
 		h.badJSON(c)
 		return
 	}
@@ -138,7 +132,7 @@ func (h *Handler) apiRequestUpdate(c *gin.Context) {
 		h.apiError(c, err)
 		return
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, maxRequestBody))
+	body, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, maxJSONBody))
 	if err != nil {
 		h.badJSON(c)
 		return
@@ -160,13 +154,8 @@ func (h *Handler) apiRequestUpdate(c *gin.Context) {
 // errors; an explicit null becomes the field's zero value.
 func decodeRequestPatch(body []byte) (service.RequestPatchInput, error) {
 	var p service.RequestPatchInput
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&p); err != nil {
+	if err := decodeStrict(bytes.NewReader(body), &p); err != nil {
 		return p, err
-	}
-	if dec.More() {
-		return p, errors.New("handlers: trailing data after JSON object")
 	}
 	var raw map[string]json.RawMessage
 	if err := json.Unmarshal(body, &raw); err != nil {

@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"encoding/json"
 	"net/http"
 	"strconv"
 	"strings"
@@ -101,9 +100,7 @@ func (h *Handler) pageSignupConfirm(c *gin.Context) {
 // address alike.
 func (h *Handler) apiSignup(c *gin.Context) {
 	var in domain.SignupInput
-	dec := json.NewDecoder(http.MaxBytesReader(c.Writer, c.Request.Body, 64<<10))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&in); err != nil {
+	if err := bindJSON(c, &in); err != nil {
 		h.badJSON(c)
 		return
 	}

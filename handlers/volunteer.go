@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"encoding/json"
 	"net/http"
 	"strconv"
 	"time"
@@ -133,9 +132,7 @@ func (h *Handler) apiVolunteerUpdate(c *gin.Context) {
 		return
 	}
 	var u service.VolunteerUpdate
-	dec := json.NewDecoder(http.MaxBytesReader(c.Writer, c.Request.Body, 64<<10))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&u); err != nil {
+	if err := bindJSON(c, &u); err != nil {
 		h.badJSON(c)
 		return
 	}

@@ -75,15 +75,27 @@ func (s *Service) signUpAgain(ctx context.Context, tenant *domain.Tenant, in dom
 		return s.sendConfirmation(ctx, v, "confirm:"+v.ID.Hex()+":"+day)
 	}
 	return s.queueMail(ctx, v.Tenant, "already_registered:"+v.ID.Hex()+":"+day, v.Email, v.Locale,
-		"already_registered", map[string]any{"Name": v.Name, "Tenant": tenant.Name})
+		"already_registered", alreadyRegisteredData(v, tenant))
 }
 
 func (s *Service) sendConfirmation(ctx context.Context, v *domain.Volunteer, key string) error {
+	return s.queueMail(ctx, v.Tenant, key, v.Email, v.Locale, "signup_confirm", s.confirmData(v))
+}
+
+// alreadyRegisteredData is what the already_registered mail shows. The mail
+// render test uses it too, so a template field it lacks fails that test.
+func alreadyRegisteredData(v *domain.Volunteer, tenant *domain.Tenant) map[string]any {
+	return map[string]any{"Name": v.Name, "Tenant": tenant.Name}
+}
+
+// confirmData is what the signup_confirm mail shows: a confirmation link for v
+// that is valid from now for ConfirmTTL.
+func (s *Service) confirmData(v *domain.Volunteer) map[string]any {
 	exp := s.Now().Add(ConfirmTTL)
-	return s.queueMail(ctx, v.Tenant, key, v.Email, v.Locale, "signup_confirm", map[string]any{
+	return map[string]any{
 		"Name": v.Name, "Link": s.linkURL("/signup/confirm", PurposeConfirm, v.ID, exp),
 		"Expires": exp, "Hours": int(ConfirmTTL.Hours()),
-	})
+	}
 }
 
 // resolveHome checks the postal code and finds the tenant and municipality that

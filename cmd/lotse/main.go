@@ -10,6 +10,9 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	// Europe/Berlin must resolve on hosts and containers without system tzdata:
+	// dates shown to people and cron schedules depend on it.
+	_ "time/tzdata"
 
 	"lotse/config"
 )

@@ -9,6 +9,7 @@ package mailtest
 
 import (
 	"bytes"
+	"context"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -61,14 +62,21 @@ type Server struct {
 	failData int
 }
 
-// NewServer starts a Server on a free port; it stops when the test ends.
+// shutdownTimeout bounds each step of stopping a Server at the end of a test,
+// so a regression shows up as a failed test instead of a hung one.
+const shutdownTimeout = 10 * time.Second
+
+// NewServer starts a Server on a free port. When the test ends it closes every
+// connection, waits (with a deadline) until all of the server's goroutines have
+// returned, and fails the test if they do not.
 func NewServer(t testing.TB) *Server {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	inner, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatalf("mailtest: listen: %v", err)
 	}
-	s := &Server{addr: l.Addr().String(), arrived: make(chan struct{})}
+	l := &listener{Listener: inner, conns: map[*conn]struct{}{}}
+	s := &Server{addr: inner.Addr().String(), arrived: make(chan struct{})}
 
 	srv := smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) {
 		return &session{srv: s}, nil
@@ -89,13 +97,89 @@ func NewServer(t testing.TB) *Server {
 		_ = srv.Serve(l)
 	}()
 	t.Cleanup(func() {
-		_ = srv.Close()
-		// Close only closes listeners Serve has registered; if the test ends
-		// before the goroutine got that far, Accept would block forever.
-		_ = l.Close()
-		<-served
+		// smtp.Server.Close is not enough on its own: it closes only the
+		// listeners Serve has registered (a test that ends before the Serve
+		// goroutine gets that far left Accept blocked and the cleanup waiting
+		// forever) and only the connections whose goroutine has registered
+		// them (one accepted a moment earlier was still greeted and served
+		// after the test). Our listener closes both, whatever go-smtp knows.
+		l.shutdown()
+		select {
+		case <-served:
+		case <-time.After(shutdownTimeout):
+			t.Errorf("mailtest: Serve still running %v after the test ended", shutdownTimeout)
+			return
+		}
+		// Serve has returned, so no connection goroutine can start any more;
+		// Shutdown waits for the running ones, which fail fast on their closed
+		// connections.
+		ctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
+		defer cancel()
+		if err := srv.Shutdown(ctx); errors.Is(err, context.DeadlineExceeded) {
+			t.Errorf("mailtest: connections still being served %v after the test ended", shutdownTimeout)
+		}
 	})
 	return s
+}
+
+// listener remembers every connection it hands to go-smtp, so shutdown can
+// close them all, including those go-smtp has not registered yet.
+type listener struct {
+	net.Listener
+
+	mu     sync.Mutex
+	closed bool
+	conns  map[*conn]struct{}
+}
+
+// Accept returns the next connection; after shutdown it closes any connection
+// still arriving and returns net.ErrClosed, which ends Serve.
+func (l *listener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.closed {
+		_ = c.Close()
+		return nil, net.ErrClosed
+	}
+	tc := &conn{Conn: c, l: l}
+	l.conns[tc] = struct{}{}
+	return tc, nil
+}
+
+// Close is shutdown; go-smtp calls it from Server.Close and Server.Shutdown.
+func (l *listener) Close() error {
+	l.shutdown()
+	return nil
+}
+
+// shutdown stops accepting and closes every open connection. It is idempotent.
+func (l *listener) shutdown() {
+	l.mu.Lock()
+	l.closed = true
+	conns := l.conns
+	l.conns = nil
+	l.mu.Unlock()
+	_ = l.Listener.Close()
+	for c := range conns {
+		_ = c.Conn.Close()
+	}
+}
+
+// conn forgets itself in its listener when closed.
+type conn struct {
+	net.Conn
+	l *listener
+}
+
+func (c *conn) Close() error {
+	c.l.mu.Lock()
+	delete(c.l.conns, c) // a no-op on the nil map after shutdown
+	c.l.mu.Unlock()
+	return c.Conn.Close()
 }
 
 // URL returns the server's address as an SMTP URL for mail.ParseURL.

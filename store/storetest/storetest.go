@@ -42,16 +42,26 @@ func Main(m *testing.M) int {
 }
 
 // New returns a Store on a fresh database with its indexes, dropped when the test
-// ends.
+// or benchmark ends.
 func New(tb testing.TB) *store.Store {
+	tb.Helper()
+	s, _ := NewNamed(tb)
+	return s
+}
+
+// NewNamed is New that also returns the database's name, so a benchmark can put
+// the driver's own calls on the same database (through s.URI()) next to the
+// store's.
+func NewNamed(tb testing.TB) (*store.Store, string) {
 	tb.Helper()
 	if shared == nil {
 		tb.Fatal("storetest: call storetest.Main from TestMain")
 	}
-	s := shared.WithDatabase(fmt.Sprintf("t%d_%d", os.Getpid(), seq.Add(1)))
+	name := fmt.Sprintf("t%d_%d", os.Getpid(), seq.Add(1))
+	s := shared.WithDatabase(name)
 	if err := s.EnsureIndexes(context.Background()); err != nil {
 		tb.Fatal(err)
 	}
 	tb.Cleanup(func() { _ = s.Drop(context.Background()) })
-	return s
+	return s, name
 }

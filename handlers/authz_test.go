@@ -1,0 +1,419 @@
+package handlers_test
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"lotse/domain"
+	"lotse/handlers"
+)
+
+// Callers of the authorization table. Every route is requested by each of them.
+const (
+	anonymous            = iota
+	volunteerLink        // a confirmed volunteer holding their signed link
+	accountant           // right tenant, wrong role
+	coordinatorElsewhere // coordinator of another municipality of the tenant
+	adminOtherTenant     // admin of another tenant
+	coordinator          // coordinator of the target's municipality
+	admin                // admin of the target's tenant
+	nCallers
+)
+
+var callerNames = [nCallers]string{"anonymous", "volunteer_link", "accountant",
+	"coordinator_elsewhere", "admin_other_tenant", "coordinator", "admin"}
+
+// caller is one signed-in (or not) party: a cookie jar for pages, a bearer token
+// for the API, and for the volunteer the query of their signed link.
+type caller struct {
+	name   string
+	ip     string // X-Forwarded-For, so each caller has its own rate-limit bucket
+	jar    *http.Client
+	csrf   string
+	token  string
+	linkQ  string
+	cookie *http.Cookie
+}
+
+// authzRow is one route and the status each caller must get.
+type authzRow struct {
+	method, route string
+	body          func(f *authzFixture, who int) url.Values // form (pages) or nil
+	json          string                                    // JSON body (API) or ""
+	want          [nCallers]int
+	// scoped: a caller outside the target's scope gets 200 but must not see the
+	// target; a caller inside must see it.
+	scoped bool
+	// fresh: each caller gets a new target request, so one caller's change does
+	// not decide the next caller's status.
+	fresh bool
+}
+
+type authzFixture struct {
+	volunteer, request domain.ID
+	server             string
+}
+
+// Statuses in the table, named for what they mean here.
+const (
+	ok        = http.StatusOK
+	accepted  = http.StatusAccepted
+	created   = http.StatusCreated
+	redirect  = http.StatusSeeOther // pages: on success, or to the login page
+	unauth    = http.StatusUnauthorized
+	forbidden = http.StatusForbidden
+	notFound  = http.StatusNotFound
+	invalid   = http.StatusUnprocessableEntity
+)
+
+var (
+	public      = [nCallers]int{ok, ok, ok, ok, ok, ok, ok}
+	staffList   = [nCallers]int{redirect, redirect, forbidden, ok, ok, ok, ok}
+	staffAPI    = [nCallers]int{unauth, unauth, forbidden, ok, ok, ok, ok}
+	staffPageID = [nCallers]int{redirect, redirect, forbidden, notFound, notFound, ok, ok}
+	staffAPIID  = [nCallers]int{unauth, unauth, forbidden, notFound, notFound, ok, ok}
+)
+
+func authzTable() []authzRow {
+	signupForm := func(f *authzFixture, who int) url.Values {
+		v := validSignupForm("")
+		v.Set("email", fmt.Sprintf("form-%s@example.org", callerNames[who]))
+		return v
+	}
+	requestForm := func(*authzFixture, int) url.Values {
+		return url.Values{"category": {"authority_accompaniment"}, "title": {"Begleitung zum Landratsamt"},
+			"municipality": {"08336050"}, "plz": {"79539"}, "languages_any": {"ar"}, "slots": {"tue_am"},
+			"needed": {"1"}, "priority": {"2"}, "beneficiary_ref": {"WB-2026-0101"}}
+	}
+	return []authzRow{
+		{method: "GET", route: "/healthz", want: public},
+		{method: "GET", route: "/readyz", want: public},
+		{method: "GET", route: "/static/*filepath", want: public},
+		{method: "GET", route: "/", want: public},
+		{method: "GET", route: "/about", want: public},
+		{method: "GET", route: "/signup", want: public},
+		{method: "POST", route: "/signup", body: signupForm,
+			want: [nCallers]int{redirect, redirect, redirect, redirect, redirect, redirect, redirect}},
+		{method: "GET", route: "/signup/thanks", want: public},
+		// Without a link: "not found" for everybody, signed in or not. The
+		// volunteer sends their link again: already used.
+		{method: "GET", route: "/signup/confirm", want: [nCallers]int{notFound, http.StatusConflict, notFound, notFound, notFound, notFound, notFound}},
+		// Signed-in staff are sent on from the login page.
+		{method: "GET", route: "/login", want: [nCallers]int{ok, ok, redirect, redirect, redirect, redirect, redirect}},
+		{method: "POST", route: "/login", body: func(*authzFixture, int) url.Values {
+			return url.Values{"email": {"nobody@example.org"}, "password": {"not the password"}}
+		}, want: [nCallers]int{unauth, unauth, unauth, unauth, unauth, unauth, unauth}},
+
+		{method: "GET", route: "/volunteers", want: staffList, scoped: true},
+		{method: "GET", route: "/admin/outbox", want: [nCallers]int{redirect, redirect, forbidden, forbidden, ok, forbidden, ok}, scoped: true},
+		{method: "GET", route: "/requests", want: staffList, scoped: true},
+		{method: "GET", route: "/requests/new", want: [nCallers]int{redirect, redirect, forbidden, ok, ok, ok, ok}},
+		// Outside callers may open the form but cannot file in a municipality not theirs.
+		{method: "POST", route: "/requests", body: requestForm,
+			want: [nCallers]int{redirect, redirect, forbidden, invalid, invalid, redirect, redirect}},
+		{method: "GET", route: "/requests/:id", want: staffPageID},
+		{method: "POST", route: "/requests/:id/status", fresh: true, body: func(*authzFixture, int) url.Values {
+			return url.Values{"status": {"cancelled"}}
+		}, want: [nCallers]int{redirect, redirect, forbidden, notFound, notFound, redirect, redirect}},
+
+		{method: "GET", route: "/api/v1/openapi.json", want: public},
+		{method: "POST", route: "/api/v1/signup", want: [nCallers]int{accepted, accepted, accepted, accepted, accepted, accepted, accepted},
+			json: `{"name":"Jonas Becker","email":"api-%s@example.org","plz":"79589","radius_km":10,"transport":["car"],
+				"languages":[{"code":"de","level":"native"}],"skills":["driving"],"availability":["sat_am"],
+				"capacity":1,"max_hours_per_month":6,"privacy_consent":true}`},
+		{method: "GET", route: "/api/v1/volunteers", want: staffAPI, scoped: true},
+		{method: "GET", route: "/api/v1/volunteers/:id", want: staffAPIID},
+		{method: "PATCH", route: "/api/v1/volunteers/:id", want: staffAPIID, json: `{"notes":"Rückruf %s"}`},
+		{method: "GET", route: "/api/v1/requests", want: staffAPI, scoped: true},
+		{method: "POST", route: "/api/v1/requests", want: [nCallers]int{unauth, unauth, forbidden, invalid, invalid, created, created},
+			json: `{"category":"housing_search","title":"Wohnung %s","municipality":"08336050","plz":"79539",
+				"languages_any":["uk"],"slots":["mon_pm"],"needed":1,"beneficiary_ref":"WB-2026-0102"}`},
+		{method: "GET", route: "/api/v1/requests/:id", want: staffAPIID},
+		{method: "PATCH", route: "/api/v1/requests/:id", want: staffAPIID, json: `{"priority":3,"title":"Geändert %s"}`},
+
+		// Last: logging out ends the caller's session.
+		{method: "POST", route: "/logout", body: func(*authzFixture, int) url.Values { return url.Values{} },
+			want: [nCallers]int{redirect, redirect, redirect, redirect, redirect, redirect, redirect}},
+	}
+}
+
+// TestAuthorizationTable requests every registered route as every kind of
+// caller and checks the status, that outsiders never see the target, and that
+// a refused request wrote nothing. A route without a row fails the test.
+func TestAuthorizationTable(t *testing.T) {
+	a := newTestApp(t)
+	ctx := context.Background()
+
+	// A second router on the same service that believes X-Forwarded-For from
+	// loopback, so every caller has its own sign-up rate-limit bucket.
+	h, err := handlers.New(a.svc, a.svc.T, slog.New(slog.DiscardHandler), a.srv.URL, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.Proxies = []string{"127.0.0.1", "::1"}
+	engine := h.Router()
+	srv := httptest.NewServer(engine)
+	t.Cleanup(srv.Close)
+
+	rows := authzTable()
+	checkRoutesCovered(t, engine.Routes(), rows)
+
+	f := &authzFixture{server: srv.URL}
+	callers := make([]*caller, nCallers)
+	for i := range callers {
+		callers[i] = &caller{name: callerNames[i], ip: fmt.Sprintf("192.0.2.%d", i+1)}
+	}
+	f.volunteer, callers[volunteerLink].linkQ = a.confirmedVolunteer(t)
+	f.request = a.authzRequest(t)
+	a.staffCaller(t, callers[accountant], a.tenant.Slug, "acct@example.org", domain.RoleAccountant)
+	a.staffCaller(t, callers[coordinatorElsewhere], a.tenant.Slug, "binzen@example.org", domain.RoleCoordinator, "08336006")
+	a.staffCaller(t, callers[adminOtherTenant], a.other.Slug, "admin@freiburg.example.org", domain.RoleAdmin)
+	a.staffCaller(t, callers[coordinator], a.tenant.Slug, "loerrach@example.org", domain.RoleCoordinator, "08336050")
+	a.staffCaller(t, callers[admin], a.tenant.Slug, "admin@example.org", domain.RoleAdmin)
+	for _, c := range callers {
+		if c.jar == nil {
+			c.jar = a.client()
+		}
+		if c.cookie != nil {
+			u, _ := url.Parse(srv.URL)
+			c.jar.Jar.SetCookies(u, []*http.Cookie{c.cookie})
+		}
+		c.csrf = csrfFrom(t, c, srv.URL)
+	}
+
+	for _, row := range rows {
+		for who, c := range callers {
+			target := f.request
+			if row.fresh {
+				target = a.authzRequest(t)
+			}
+			path := strings.Replace(row.route, "*filepath", "style.css", 1)
+			if strings.Contains(path, "/volunteers/") {
+				path = strings.Replace(path, ":id", f.volunteer.Hex(), 1)
+			}
+			path = strings.Replace(path, ":id", target.Hex(), 1)
+
+			before := a.auditCount(t)
+			status, page := c.do(t, srv.URL, row, path, f, who)
+			name := row.method + " " + row.route + " as " + c.name
+			if want := row.want[who]; status != want {
+				t.Errorf("%s: status %d, want %d", name, status, want)
+				continue
+			}
+			if refused(status, page) && a.auditCount(t) != before {
+				t.Errorf("%s: refused with %d but wrote an audit record", name, status)
+			}
+			if row.scoped && status == ok {
+				sees := strings.Contains(page, f.volunteer.Hex()) || strings.Contains(page, f.request.Hex()) ||
+					strings.Contains(page, "Sabine Müller")
+				if inside := who == coordinator || who == admin; sees != inside {
+					t.Errorf("%s: sees the target: %v, want %v", name, sees, inside)
+				}
+			}
+		}
+	}
+
+	// Nothing an outsider sent reached the target volunteer or request.
+	v, err := a.st.VolunteerForLink(ctx, f.volunteer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v.Notes != "Rückruf admin" {
+		t.Errorf("volunteer notes %q: want the admin's, the last allowed write", v.Notes)
+	}
+	r, err := a.svc.Request(ctx, domain.System(a.tenant.ID), f.request)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Title != "Geändert admin" {
+		t.Errorf("request title %q: want the admin's, the last allowed write", r.Title)
+	}
+}
+
+// refused reports whether a caller was turned away: an error status, or a
+// redirect to the login page.
+func refused(status int, page string) bool {
+	return status >= 400 || status == redirect && page == "→ login"
+}
+
+// checkRoutesCovered fails for a registered route without a row and for a row
+// naming no route, so a new route cannot ship without its authorization line.
+func checkRoutesCovered(t *testing.T, routes gin.RoutesInfo, rows []authzRow) {
+	t.Helper()
+	have := map[string]bool{}
+	for _, r := range rows {
+		have[r.method+" "+r.route] = true
+	}
+	registered := map[string]bool{}
+	for _, r := range routes {
+		if r.Method == "HEAD" {
+			continue
+		}
+		k := r.Method + " " + r.Path
+		registered[k] = true
+		if !have[k] {
+			t.Errorf("route %s has no row in the authorization table", k)
+		}
+	}
+	for k := range have {
+		if !registered[k] {
+			t.Errorf("row %s names no registered route", k)
+		}
+	}
+}
+
+// do sends row's request as c and returns the status and body.
+func (c *caller) do(t *testing.T, server string, row authzRow, path string, f *authzFixture, who int) (int, string) {
+	t.Helper()
+	api := strings.HasPrefix(path, "/api/")
+	u := server + path
+	if c.linkQ != "" {
+		u += "?" + c.linkQ
+	}
+	var payload, ctype string
+	switch {
+	case row.body != nil:
+		v := row.body(f, who)
+		v.Set("csrf", c.csrf)
+		payload, ctype = v.Encode(), "application/x-www-form-urlencoded"
+	case row.json != "":
+		payload, ctype = row.json, "application/json"
+		if strings.Contains(payload, "%s") {
+			payload = fmt.Sprintf(payload, c.name)
+		}
+	}
+	req, err := http.NewRequest(row.method, u, strings.NewReader(payload))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ctype != "" {
+		req.Header.Set("Content-Type", ctype)
+	}
+	req.Header.Set("X-Forwarded-For", c.ip)
+	req.Header.Set("Accept-Language", "de")
+	client := c.jar
+	if api {
+		// The API is called as tools do: a bearer token, no cookies.
+		client = &http.Client{CheckRedirect: c.jar.CheckRedirect}
+		if c.token != "" {
+			req.Header.Set("Authorization", "Bearer "+c.token)
+		}
+	}
+	res, err := client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	page := body(t, res)
+	if strings.HasPrefix(res.Header.Get("Location"), "/login") {
+		page = "→ login"
+	}
+	return res.StatusCode, page
+}
+
+// staffCaller adds a user to tenant slug and signs c in with a session cookie
+// and a personal API token.
+func (a *testApp) staffCaller(t *testing.T, c *caller, slug, email string, role domain.Role, munis ...string) {
+	t.Helper()
+	ctx := context.Background()
+	if _, err := a.svc.AddUser(ctx, slug, domain.UserInput{Email: email, Role: role, Municipalities: munis, Password: staffPassword}); err != nil {
+		t.Fatal(err)
+	}
+	session, _, err := a.svc.Login(ctx, email, staffPassword, c.ip)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.cookie = &http.Cookie{Name: "lotse_session", Value: session, Path: "/"}
+	if c.token, err = a.svc.CreateToken(ctx, email, "authz"); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// csrfFrom loads the sign-up page as c and returns the form's CSRF token.
+func csrfFrom(t *testing.T, c *caller, server string) string {
+	t.Helper()
+	req, _ := http.NewRequest("GET", server+"/signup", nil)
+	req.Header.Set("X-Forwarded-For", c.ip)
+	res, err := c.jar.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := csrfField.FindStringSubmatch(body(t, res))
+	if m == nil {
+		t.Fatalf("%s: no CSRF token on /signup", c.name)
+	}
+	return m[1]
+}
+
+var confirmLink = regexp.MustCompile(`/signup/confirm\?([^\s"<>]+)`)
+
+// confirmedVolunteer signs "Sabine Müller" up in Lörrach, confirms her by the
+// mailed link and returns her ID and the link's query.
+func (a *testApp) confirmedVolunteer(t *testing.T) (domain.ID, string) {
+	t.Helper()
+	ctx := context.Background()
+	in := domain.SignupInput{Name: "Sabine Müller", Email: "sabine@example.org", PLZ: "79539", RadiusKm: 15,
+		Transport: []string{"bicycle"}, Languages: []domain.LanguageSkill{{Code: "de", Level: "native"}},
+		Skills: []string{"housing_search"}, Availability: []string{"mon_am"}, Capacity: 2, MaxHoursPerMonth: 10,
+		PrivacyConsent: true, Locale: "de"}
+	if err := a.svc.SignUp(ctx, in, "198.51.100.7"); err != nil {
+		t.Fatal(err)
+	}
+	a.dispatch()
+	msg := a.smtp.WaitFor(t, 1, 5*time.Second)[0]
+	m := confirmLink.FindStringSubmatch(msg.Text)
+	if m == nil {
+		t.Fatalf("no link in %q", msg.Text)
+	}
+	q, err := url.ParseQuery(m[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := http.Get(a.srv.URL + "/signup/confirm?" + m[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if body(t, res); res.StatusCode != ok {
+		t.Fatalf("confirm: %d", res.StatusCode)
+	}
+	id, err := domain.ParseID(q.Get("id"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return id, m[1]
+}
+
+// authzRequest registers an open request in Lörrach.
+func (a *testApp) authzRequest(t *testing.T) domain.ID {
+	t.Helper()
+	r, err := a.svc.RegisterRequest(context.Background(), domain.System(a.tenant.ID), domain.RequestInput{
+		Category: "authority_accompaniment", Title: "Begleitung Ausländerbehörde", Municipality: "08336050", PLZ: "79539",
+		LanguagesAny: []string{"ar"}, Slots: []string{"tue_am"}, Needed: 1, Priority: 2, BeneficiaryRef: "WB-2026-0100"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r.ID
+}
+
+// auditCount is the number of audit records of both tenants.
+func (a *testApp) auditCount(t *testing.T) int {
+	t.Helper()
+	n := 0
+	for _, tn := range []*domain.Tenant{a.tenant, a.other} {
+		log, err := a.st.AuditLog(context.Background(), tn.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n += len(log)
+	}
+	return n
+}

@@ -1,0 +1,136 @@
+package handlers_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers"
+	"github.com/getkin/kin-openapi/routers/gorillamux"
+
+	"lotse/domain"
+)
+
+// TestOpenAPIDescribesResponses calls every API operation with good and bad
+// input and validates each real response (status, content type, body) against
+// the OpenAPI document the server itself serves.
+func TestOpenAPIDescribesResponses(t *testing.T) {
+	a := newTestApp(t)
+	res, err := http.Get(a.srv.URL + "/api/v1/openapi.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw := body(t, res)
+	doc, err := openapi3.NewLoader().LoadFromData([]byte(raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc.Servers = openapi3.Servers{{URL: a.srv.URL + "/api/v1"}}
+	router, err := gorillamux.NewRouter(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	admin := a.reqToken(t, a.tenant.Slug, "admin@example.org", domain.RoleAdmin)
+	acct := a.reqToken(t, a.tenant.Slug, "kasse@example.org", domain.RoleAccountant)
+	hit := map[string]bool{} // operation + status seen
+
+	call := func(method, path, token, payload string, want int) []byte {
+		t.Helper()
+		req, _ := http.NewRequest(method, a.srv.URL+"/api/v1"+path, strings.NewReader(payload))
+		if payload != "" {
+			req.Header.Set("Content-Type", "application/json")
+		}
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if res.StatusCode != want {
+			t.Fatalf("%s %s: %d, want %d: %s", method, path, res.StatusCode, want, b)
+		}
+		route, params, err := router.FindRoute(req)
+		if err != nil {
+			t.Fatalf("%s %s: not in the document: %v", method, path, err)
+		}
+		hit[route.Operation.OperationID+" "+method+" "+route.Path+" "+http.StatusText(want)] = true
+		validateResponse(t, route, params, req, res, b)
+		return b
+	}
+
+	signup := `{"name":"Jonas Becker","email":"jonas@example.org","plz":"79539","radius_km":10,"transport":["car"],
+		"languages":[{"code":"uk","level":"B2"}],"skills":["driving"],"availability":["sat_am"],"capacity":1,
+		"max_hours_per_month":6,"privacy_consent":true}`
+	call("POST", "/signup", "", signup, 202)
+	call("POST", "/signup", "", `{"name":""}`, 422)
+	call("POST", "/signup", "", `{"name":`, 400)
+
+	call("GET", "/volunteers", "", "", 401)
+	call("GET", "/volunteers", acct, "", 403)
+	call("GET", "/volunteers?skill=cooking", admin, "", 422)
+	var list struct{ Items []struct{ ID string } }
+	_ = json.Unmarshal(call("GET", "/volunteers?status=pending&limit=10", admin, "", 200), &list)
+	if len(list.Items) != 1 {
+		t.Fatalf("volunteers: %+v", list)
+	}
+	vid := list.Items[0].ID
+	call("GET", "/volunteers/"+vid, admin, "", 200)
+	call("GET", "/volunteers/"+domain.NewID(time.Now()).Hex(), admin, "", 404)
+	call("PATCH", "/volunteers/"+vid, admin, `{"capacity":2,"notes":"ruft zurück"}`, 200)
+	call("PATCH", "/volunteers/"+vid, admin, `{"capacity":0}`, 422)
+	call("PATCH", "/volunteers/"+vid, admin, `{"shoe_size":44}`, 400)
+
+	req := `{"category":"homework_help","title":"Mathe 7. Klasse","municipality":"08336050","plz":"79539",
+		"languages_any":["ar"],"slots":["tue_pm"],"needed":1,"beneficiary_ref":"WB-2026-0007"}`
+	var r struct{ ID string }
+	_ = json.Unmarshal(call("POST", "/requests", admin, req, 201), &r)
+	call("POST", "/requests", admin, `{"category":"legal_help","title":"Widerspruch"}`, 422)
+	call("POST", "/requests", admin, `[]`, 400)
+	call("GET", "/requests?category=homework_help", admin, "", 200)
+	call("GET", "/requests?status=sleeping", admin, "", 422)
+	call("GET", "/requests/"+r.ID, admin, "", 200)
+	call("GET", "/requests/"+r.ID, acct, "", 403)
+	call("PATCH", "/requests/"+r.ID, admin, `{"status":"done"}`, 200)
+	call("PATCH", "/requests/"+r.ID, admin, `{"status":"open"}`, 422) // done is final
+	call("GET", "/openapi.json", "", "", 200)
+
+	// Every operation of the document was called at least once.
+	for _, item := range doc.Paths.Map() {
+		for method, op := range item.Operations() {
+			found := false
+			for k := range hit {
+				found = found || strings.HasPrefix(k, op.OperationID+" "+method+" ")
+			}
+			if !found {
+				t.Errorf("operation %s %s was not exercised", method, op.OperationID)
+			}
+		}
+	}
+}
+
+func validateResponse(t *testing.T, route *routers.Route, params map[string]string, req *http.Request, res *http.Response, b []byte) {
+	t.Helper()
+	in := &openapi3filter.ResponseValidationInput{
+		RequestValidationInput: &openapi3filter.RequestValidationInput{
+			Request: req, PathParams: params, Route: route,
+			Options: &openapi3filter.Options{AuthenticationFunc: openapi3filter.NoopAuthenticationFunc},
+		},
+		Status: res.StatusCode, Header: res.Header, Body: io.NopCloser(bytes.NewReader(b)),
+		Options: &openapi3filter.Options{IncludeResponseStatus: true},
+	}
+	openapi3filter.RegisterBodyDecoder("application/problem+json", openapi3filter.JSONBodyDecoder)
+	if err := openapi3filter.ValidateResponse(context.Background(), in); err != nil {
+		t.Errorf("%s %s → %d does not match openapi.json: %v", req.Method, req.URL.Path, res.StatusCode, err)
+	}
+}

@@ -1,0 +1,445 @@
+package handlers
+
+import (
+	"bytes"
+	"encoding/json"
+	"html"
+	"html/template"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"lotse/domain"
+	"lotse/service"
+	"lotse/store"
+	"lotse/templates"
+)
+
+// pageCase is one way production renders a page: the arguments of h.render and
+// the request's user and flash message.
+type pageCase struct {
+	name     string
+	page     string
+	path     string
+	titleKey string // the title is this message …
+	title    string // … or this text (a request's title)
+	data     any
+	errs     map[string]string
+	user     *SessionUser
+	flash    string
+	want     []string // text the page must show (after HTML unescaping)
+}
+
+// renderFixture is a realistic tenant with volunteers and help requests in
+// every status, built from the domain types the pages get in production.
+type renderFixture struct {
+	tenant     *domain.Tenant
+	volunteers []*domain.Volunteer
+	requests   []*domain.HelpRequest
+	admin      *SessionUser
+	coord      *SessionUser
+	accountant *SessionUser
+}
+
+func newRenderFixture() renderFixture {
+	now := time.Date(2026, 3, 14, 9, 30, 0, 0, time.UTC)
+	tn := &domain.Tenant{
+		ID: domain.NewID(now), Slug: "loerrach", Name: "Landkreis Lörrach", Kind: domain.KindLandkreis,
+		PrivacyVersion: "2026-01", CreatedAt: now,
+		Municipalities: []domain.Municipality{
+			{AGS: "08336006", Name: "Binzen", PLZ: []string{"79589"}},
+			{AGS: "08336050", Name: "Lörrach", PLZ: []string{"79539", "79540", "79541"}},
+			{AGS: "08336073", Name: "Rümmingen", PLZ: []string{"79595"}},
+			{AGS: "08336074", Name: "Rümmingen-Ost", PLZ: []string{"79595"}}, // shares the code
+		},
+	}
+	vol := func(name, email, plz, ags string, st domain.VolunteerStatus, langs []domain.LanguageSkill, skills []string, active, capacity int) *domain.Volunteer {
+		return &domain.Volunteer{
+			ID: domain.NewID(now), Tenant: tn.ID, Municipality: ags, Name: name, Email: email, PLZ: plz,
+			Lat: 47.61, Lon: 7.66, RadiusKm: 10, Transport: []string{"bicycle", "public_transport"},
+			Languages: langs, Skills: skills, Availability: []string{"mon_am", "wed_eve", "sat_pm"},
+			Capacity: capacity, MaxHoursPerMonth: 12, PrivacyVersion: tn.PrivacyVersion, PrivacyConsentAt: now,
+			Locale: "de", Status: st, ActiveAssignments: active, CreatedAt: now, ConfirmedAt: now, UpdatedAt: now,
+		}
+	}
+	vols := []*domain.Volunteer{
+		vol("Ayşe Yılmaz", "ayse@example.org", "79539", "08336050", domain.VolunteerActive,
+			[]domain.LanguageSkill{{Code: "de", Level: "native"}, {Code: "tr", Level: "native"}, {Code: "en", Level: "B2"}},
+			[]string{"interpreting", "authority_accompaniment"}, 1, 3),
+		vol("Jürgen Müller", "juergen@example.org", "79589", "08336006", domain.VolunteerPending,
+			[]domain.LanguageSkill{{Code: "de", Level: "native"}}, []string{"driving"}, 0, 1),
+		vol("Ольга Петренко", "olga@example.org", "79540", "08336050", domain.VolunteerInactive,
+			[]domain.LanguageSkill{{Code: "uk", Level: "native"}, {Code: "ru", Level: "C2"}, {Code: "de", Level: "B1"}},
+			[]string{"homework_help", "language_cafe"}, 0, 2),
+		vol("Samir Haddad", "samir@example.org", "79595", "08336073", domain.VolunteerFormer,
+			[]domain.LanguageSkill{{Code: "ar", Level: "native"}, {Code: "fa", Level: "A2"}}, []string{"legal_help"}, 0, 1),
+	}
+	req := func(title, category string, st domain.RequestStatus, prio int) *domain.HelpRequest {
+		return &domain.HelpRequest{
+			ID: domain.NewID(now), Tenant: tn.ID, Municipality: "08336050", PLZ: "79539", Lat: 47.61, Lon: 7.66,
+			Category: category, Title: title, Needed: 1, Priority: prio, Status: st,
+			RequiresBackgroundCheck: domain.NeedsBackgroundCheckByDefault(category),
+			CreatedBy:               domain.NewID(now), CreatedAt: now, UpdatedAt: now.Add(26 * time.Hour),
+		}
+	}
+	open := req("Begleitung zum Jobcenter & zur Ausländerbehörde", "legal_help", domain.RequestOpen, 3)
+	open.Description = "Termin wegen Aufenthaltserlaubnis; Unterlagen liegen vor."
+	open.LanguagesAny = []string{"ar", "fa"}
+	open.Slots = []string{"mon_am", "thu_pm"}
+	open.Date, open.Time = "2026-04-02", "09:30"
+	open.Needed = 2
+	open.BeneficiaryRef = "WB-2026-0413"
+	open.Lawyer = &domain.Lawyer{Name: "Dr. Katrin Vogel", Contact: "07621 123456"}
+	matched := req("Hausaufgabenhilfe Mathe, 7. Klasse", "homework_help", domain.RequestMatched, 1)
+	matched.Slots = []string{"tue_pm", "thu_pm"}
+	matched.LanguagesAny = []string{"uk"}
+	done := req("Fahrt zum Kinderarzt", "driving", domain.RequestDone, 0)
+	done.Date = "2026-03-01"
+	cancelled := req("Sprachcafé im Bürgerhaus", "language_cafe", domain.RequestCancelled, 2)
+	cancelled.Municipality = "08336999" // no longer in the tenant: the page shows the code
+
+	user := func(email string, role domain.Role, munis ...string) *SessionUser {
+		return &SessionUser{ID: domain.NewID(now), Email: email, Role: role, Tenant: tn.ID, TenantName: tn.Name,
+			Municipalities: munis, SessionID: "0123456789abcdef"}
+	}
+	return renderFixture{
+		tenant: tn, volunteers: vols, requests: []*domain.HelpRequest{open, matched, done, cancelled},
+		admin:      user("admin@loerrach.example", domain.RoleAdmin),
+		coord:      user("koordination@loerrach.example", domain.RoleCoordinator, "08336050", "08336006"),
+		accountant: user("kasse@loerrach.example", domain.RoleAccountant),
+	}
+}
+
+// pageCases lists how every page is rendered, with data built the way its
+// handler builds it.
+func pageCases(t *testing.T, f renderFixture) []pageCase {
+	t.Helper()
+	tn, vols, reqs := f.tenant, f.volunteers, f.requests
+	cases := []pageCase{
+		{name: "anonymous", page: "home", path: "/"},
+		{name: "admin", page: "home", path: "/", user: f.admin, want: []string{f.admin.Email}},
+		{name: "coordinator", page: "home", path: "/", user: f.coord, want: []string{f.coord.Email}},
+		{name: "accountant", page: "home", path: "/", user: f.accountant, want: []string{f.accountant.Email}},
+		{page: "about", path: "/about", titleKey: "about.title"},
+		{page: "signup_thanks", path: "/signup/thanks", titleKey: "signup.thanks.title"},
+		{page: "confirm", path: "/signup/confirm", titleKey: "confirm.title",
+			data: map[string]string{"Name": vols[1].Name}, want: []string{vols[1].Name}},
+	}
+
+	// The error page, for every error a page can end in (pageError) and the
+	// keys the service puts into its errors.
+	var codes []string
+	for code := range statusOf {
+		if code != domain.EInternal && code != domain.EUnauthorized { // a 500 text and a redirect
+			codes = append(codes, code)
+		}
+	}
+	slices.Sort(codes)
+	for _, code := range codes {
+		cases = append(cases, pageCase{name: code, page: "error", path: "/x", titleKey: "error.title",
+			data: map[string]string{"Key": "error." + code}})
+	}
+	for _, e := range []*domain.Error{service.ErrLinkInvalid, service.ErrLinkExpired, service.ErrLinkUsed, service.ErrRateLimited} {
+		cases = append(cases, pageCase{name: e.Key, page: "error", path: "/signup/confirm", titleKey: "error.title",
+			data: map[string]string{"Key": e.Key}})
+	}
+
+	// Login: empty, with field errors, after a failed and a locked attempt.
+	loginErrs := domain.FieldErrors{}
+	loginErrs.Add("email", "field.required")
+	loginErrs.Add("password", "field.required")
+	cases = append(cases,
+		pageCase{name: "new", page: "login", path: "/login", titleKey: "login.title", data: loginPage{Next: "/requests?status=open"}},
+		pageCase{name: "empty fields", page: "login", path: "/login", titleKey: "login.title", data: loginPage{Next: "/"}, errs: loginErrs},
+		pageCase{name: "failed", page: "login", path: "/login", titleKey: "login.title",
+			data: loginPage{Email: f.coord.Email, Next: "/", Message: "login.failed"}, want: []string{f.coord.Email}},
+		pageCase{name: "locked", page: "login", path: "/login", titleKey: "login.title",
+			data: loginPage{Email: f.coord.Email, Next: "/", Message: "login.locked"}},
+	)
+
+	// Sign-up: the blank form as pageSignupNew builds it, and a refused one as
+	// pageSignupCreate re-renders it, with the domain's own field errors.
+	blank := domain.SignupInput{RadiusKm: 10, Capacity: 1, MaxHoursPerMonth: 8}
+	badSignup := domain.SignupInput{
+		Name: "A", Email: "ayse@", Phone: "call me", PLZ: "79595", Municipality: "",
+		RadiusKm: 500, Transport: []string{"rocket"}, Skills: nil, Availability: []string{"mon_am", "sun_night"},
+		Capacity: 0, MaxHoursPerMonth: 999, Locale: "xx",
+		Languages: []domain.LanguageSkill{{Code: "de", Level: "native"}, {Code: "de", Level: "B1"}, {Code: "kl", Level: "A1"}},
+	}
+	_, signupErrs := badSignup.Clean()
+	signupErrs.Add("plz", "field.plz.not_served")
+	signupErrs.Add("municipality", "field.municipality.choose")
+	cases = append(cases,
+		pageCase{name: "new", page: "signup", path: "/signup", titleKey: "signup.title", data: signupView(blank, nil)},
+		pageCase{name: "invalid", page: "signup", path: "/signup", titleKey: "signup.title",
+			data: signupView(badSignup, tn.MunicipalitiesForPLZ(badSignup.PLZ)), errs: signupErrs,
+			want: []string{"ayse@", "call me", "Rümmingen-Ost"}},
+	)
+
+	// Staff pages.
+	cases = append(cases,
+		pageCase{name: "new", page: "request_form", path: "/requests/new", titleKey: "request.new.title", user: f.coord,
+			data: requestFormPage{Form: requestForm{Needed: "1", Priority: "0", Municipality: "08336050"}, Municipalities: tn.Municipalities}},
+	)
+	badForm := requestForm{
+		Category: "legal_help", Title: "", Description: strings.Repeat("x", domain.MaxDescriptionLen+1),
+		Municipality: "", PLZ: "", LanguagesAny: []string{"ar", "klingon"}, Slots: []string{"mon_am", "mon_night"},
+		Date: "02.04.2026", Time: "25:00", Needed: "zwei", Priority: "9", BackgroundCheck: "yes",
+		BeneficiaryRef: "Frau Ayşe Y.", LawyerName: "", LawyerContact: "",
+	}
+	in, own := badForm.input()
+	_, fe := in.Clean()
+	for k, v := range own {
+		fe[k] = v
+	}
+	cases = append(cases, pageCase{name: "invalid", page: "request_form", path: "/requests", titleKey: "request.new.title",
+		user: f.coord, data: requestFormPage{Form: badForm, Municipalities: tn.Municipalities}, errs: fe,
+		want: []string{"Frau Ayşe Y."}})
+
+	cases = append(cases,
+		pageCase{name: "full", page: "request_list", path: "/requests", titleKey: "request.list.title", user: f.coord,
+			data: requestListPage{
+				Filter:         store.RequestFilter{Municipality: "08336050", Status: domain.RequestOpen, Language: "ar", Offset: 50},
+				Page:           store.Page[*domain.HelpRequest]{Items: reqs, Total: 123, Offset: 50, Limit: 50},
+				Municipalities: tn.Municipalities, MunicipalityNames: municipalityNames(tn.Municipalities),
+				Statuses: requestStatuses, Prev: "/requests?offset=0", Next: "/requests?offset=100", From: 51, To: 54,
+			},
+			want: []string{reqs[0].Title, reqs[1].Title, "Lörrach", "08336999", "51", "123"}},
+		pageCase{name: "empty", page: "request_list", path: "/requests", titleKey: "request.list.title", user: f.admin,
+			data: requestListPage{Page: store.Page[*domain.HelpRequest]{Limit: 50}, Statuses: requestStatuses, From: 1}},
+	)
+	for _, r := range reqs {
+		cases = append(cases, pageCase{name: string(r.Status), page: "request_show", path: "/requests/" + r.ID.Hex(),
+			title: r.Title, user: f.coord, data: requestShow(r, tn, ""), want: []string{r.Title}})
+	}
+	conflict := map[string]string{"status": "error.conflict"}
+	cases = append(cases, pageCase{name: "conflict", page: "request_show", path: "/requests/" + reqs[0].ID.Hex(),
+		title: reqs[0].Title, user: f.coord, data: requestShow(reqs[0], tn, string(domain.RequestDone)), errs: conflict,
+		want: []string{reqs[0].Description, reqs[0].Lawyer.Name, reqs[0].BeneficiaryRef}})
+
+	cases = append(cases,
+		pageCase{name: "full", page: "volunteer_list", path: "/volunteers", titleKey: "volunteers.title", user: f.coord,
+			data: volunteerListPage{
+				Filter:         store.VolunteerFilter{Skill: "interpreting", Language: "tr", Status: domain.VolunteerActive},
+				Page:           store.Page[*domain.Volunteer]{Items: vols, Total: 4, Limit: 50},
+				Municipalities: tn.Municipalities, Next: "?offset=50", From: 1, To: 4,
+			},
+			want: []string{vols[0].Name, vols[2].Name, "1/3"}},
+		pageCase{name: "empty", page: "volunteer_list", path: "/volunteers", titleKey: "volunteers.title", user: f.admin,
+			data: volunteerListPage{Page: store.Page[*domain.Volunteer]{Limit: 50}, From: 1}},
+	)
+
+	sent := time.Date(2026, 3, 14, 10, 5, 0, 0, time.UTC)
+	cases = append(cases,
+		pageCase{name: "mail", page: "outbox", path: "/admin/outbox", titleKey: "outbox.title", user: f.admin,
+			data: []store.OutboxMessage{{
+				Key: "confirm:" + vols[1].ID.Hex(), To: vols[1].Email, Subject: "Bitte bestätigen Sie Ihre Anmeldung bei Lotse",
+				Text: "Hallo Jürgen Müller,\n\nhttps://lotse.example.org/signup/confirm?id=1&exp=2&sig=3", Lang: "de",
+				CreatedAt: sent, NextAttemptAt: sent, Attempts: 2, LastError: "mail: temporary failure",
+			}},
+			want: []string{vols[1].Email, "2026-03-14 10:05", "sig=3"}},
+		pageCase{name: "empty", page: "outbox", path: "/admin/outbox", titleKey: "outbox.title", user: f.admin},
+	)
+	return cases
+}
+
+// signupView is Handler.signupView without the service: the municipalities
+// sharing the postal code come from the caller.
+func signupView(in domain.SignupInput, munis []domain.Municipality) signupPage {
+	rows := make([]domain.LanguageSkill, languageRows)
+	copy(rows, in.Languages)
+	if len(in.Languages) == 0 {
+		rows[0] = domain.LanguageSkill{Code: "de"}
+	}
+	return signupPage{Form: in, LanguageRows: rows, Municipalities: munis}
+}
+
+// requestShow is the page data of showRequest.
+func requestShow(r *domain.HelpRequest, tn *domain.Tenant, chosen string) requestShowPage {
+	v := requestShowPage{
+		Request: r, MunicipalityName: municipalityNames(tn.Municipalities)[r.Municipality],
+		Created: requestTime(r.CreatedAt), Updated: requestTime(r.UpdatedAt), Chosen: chosen,
+	}
+	for _, s := range requestStatuses {
+		if r.Status.CanMove(s) {
+			v.NextStatuses = append(v.NextStatuses, s)
+		}
+	}
+	return v
+}
+
+// strictPages returns the parsed pages set to fail on a missing map key (the
+// error and confirm pages get maps), which would otherwise render as nothing.
+func strictPages(t *testing.T, ps *pageSet) *pageSet {
+	t.Helper()
+	out := &pageSet{t: ps.t, pages: map[string]*template.Template{}}
+	for name, tpl := range ps.pages {
+		c, err := tpl.Clone()
+		if err != nil {
+			t.Fatal(err)
+		}
+		out.pages[name] = c.Option("missingkey=error")
+	}
+	return out
+}
+
+// keyWords finds what Translator.T returns for a key it does not know: the key
+// itself. It looks for words shaped like keys of the catalog's namespaces.
+func keyWords(t *testing.T) func(string) []string {
+	t.Helper()
+	b, err := templates.FS.ReadFile("locales/" + templates.DefaultLang + ".json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cat map[string]string
+	if err := json.Unmarshal(b, &cat); err != nil {
+		t.Fatal(err)
+	}
+	ns := map[string]bool{}
+	for k := range cat {
+		ns[strings.SplitN(k, ".", 2)[0]] = true
+	}
+	word := regexp.MustCompile(`\b([a-z][a-z0-9_]*)(\.[A-Za-z0-9_]+)+\b`)
+	return func(s string) []string {
+		var out []string
+		for _, m := range word.FindAllStringSubmatch(s, -1) {
+			if ns[m[1]] {
+				out = append(out, m[0])
+			}
+		}
+		return out
+	}
+}
+
+// testEngine returns the engine test contexts are made from, in the mode
+// Router uses, which also keeps gin's debug warnings out of the test output.
+func testEngine() *gin.Engine {
+	gin.SetMode(gin.ReleaseMode)
+	return gin.New()
+}
+
+var (
+	titleTag    = regexp.MustCompile(`(?s)<title>(.*?)</title>`)
+	placeholder = regexp.MustCompile(`\{[a-z_]+\}`)
+	markup      = regexp.MustCompile(`(?s)<[^>]*>`)
+)
+
+// TestRenderPages renders every page in every language the way render does in
+// production and fails on template errors, untranslated keys, unfilled
+// placeholders and an empty <title>.
+func TestRenderPages(t *testing.T) {
+	tr, err := templates.LoadTranslator()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ps, err := parsePages(tr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	strict := strictPages(t, ps)
+	findKeys := keyWords(t)
+	engine := testEngine()
+	cases := pageCases(t, newRenderFixture())
+
+	for _, name := range ps.Names() {
+		if !slices.ContainsFunc(cases, func(c pageCase) bool { return c.page == name }) {
+			t.Errorf("page %s has no case in pageCases: add one with realistic data", name)
+		}
+	}
+	for _, pc := range cases {
+		for _, lang := range tr.Langs() {
+			name := pc.page + "/" + lang
+			if pc.name != "" {
+				name = pc.page + "/" + pc.name + "/" + lang
+			}
+			t.Run(name, func(t *testing.T) {
+				var logs bytes.Buffer
+				h := &Handler{T: tr, Log: slog.New(slog.NewTextHandler(&logs, nil)), pages: strict}
+				w := httptest.NewRecorder()
+				c := gin.CreateTestContextOnly(w, engine)
+				c.Request = httptest.NewRequest(http.MethodGet, pc.path, nil)
+				c.Set(ctxRequestID, "0123456789abcdef")
+				c.Set(ctxLang, lang)
+				c.Set(ctxCSRF, "csrf-token-for-the-render-test")
+				if pc.user != nil {
+					c.Set(ctxUser, pc.user)
+				}
+				title := pc.title
+				if pc.titleKey != "" {
+					title = tr.T(lang, pc.titleKey)
+				}
+
+				h.render(c, http.StatusOK, pc.page, title, pc.data, pc.errs)
+
+				if w.Code != http.StatusOK || logs.Len() > 0 {
+					t.Fatalf("status %d, log: %s", w.Code, logs.String())
+				}
+				body := w.Body.String()
+				m := titleTag.FindStringSubmatch(body)
+				switch {
+				case m == nil:
+					t.Error("no <title>")
+				case strings.TrimSpace(html.UnescapeString(m[1])) == "":
+					t.Error("empty <title>")
+				case !strings.Contains(html.UnescapeString(m[1]), title):
+					t.Errorf("<title>%s</title> lacks the page title %q", m[1], title)
+				}
+				if !strings.Contains(body, `<html lang="`+lang+`" dir="ltr">`) {
+					t.Errorf(`page lacks <html lang="%s" dir="ltr">`, lang)
+				}
+				// Text and attribute values alike: a raw key in an aria-label
+				// is as wrong as one in a heading.
+				plain := html.UnescapeString(body)
+				if keys := findKeys(plain); len(keys) > 0 {
+					t.Errorf("page shows untranslated keys %q", slices.Compact(keys))
+				}
+				if p := placeholder.FindAllString(plain, -1); len(p) > 0 {
+					t.Errorf("page has unfilled placeholders %q", p)
+				}
+				if strings.Contains(plain, "<no value>") {
+					t.Error("page shows <no value>")
+				}
+				text := html.UnescapeString(markup.ReplaceAllString(body, " "))
+				for _, want := range pc.want {
+					if !strings.Contains(plain, want) {
+						t.Errorf("page lacks %q; its text:\n%s", want, strings.Join(strings.Fields(text), " "))
+					}
+				}
+				for field, key := range pc.errs {
+					if msg := tr.T(lang, key); !strings.Contains(plain, msg) {
+						t.Errorf("error for %s (%s) not shown: %q", field, key, msg)
+					}
+				}
+			})
+		}
+	}
+}
+
+// TestRenderPagesStrictness makes sure the strict templates catch what the
+// production ones would render as nothing: a key missing from a page's map.
+func TestRenderPagesStrictness(t *testing.T) {
+	tr, err := templates.LoadTranslator()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ps, err := parsePages(tr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var logs bytes.Buffer
+	h := &Handler{T: tr, Log: slog.New(slog.NewTextHandler(&logs, nil)), pages: strictPages(t, ps)}
+	w := httptest.NewRecorder()
+	c := gin.CreateTestContextOnly(w, testEngine())
+	c.Request = httptest.NewRequest(http.MethodGet, "/signup/confirm", nil)
+	h.render(c, http.StatusOK, "confirm", "x", map[string]string{"Nmae": "typo"}, nil)
+	if w.Code != http.StatusInternalServerError || !strings.Contains(logs.String(), "Name") {
+		t.Errorf("confirm page without Name: status %d, log %q; want a render error", w.Code, logs.String())
+	}
+}

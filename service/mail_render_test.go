@@ -1,0 +1,208 @@
+package service
+
+import (
+	"encoding/json"
+	"html"
+	htmltemplate "html/template"
+	"log/slog"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+	"text/template"
+	"time"
+
+	"lotse/domain"
+	"lotse/templates"
+)
+
+// mailFixture is a realistic volunteer of a realistic tenant, as SignUp has them
+// at hand when it queues a mail.
+func mailFixture() (*domain.Volunteer, *domain.Tenant) {
+	now := time.Date(2026, 3, 14, 9, 30, 0, 0, time.UTC)
+	tenant := &domain.Tenant{
+		ID: domain.NewID(now), Slug: "muellheim", Name: "Gemeindeverwaltungsverband Müllheim-Badenweiler",
+		Kind: domain.KindVerband, PrivacyVersion: "2026-01", CreatedAt: now,
+		Municipalities: []domain.Municipality{
+			{AGS: "08315074", Name: "Müllheim im Markgräflerland", PLZ: []string{"79379"}},
+			{AGS: "08315008", Name: "Badenweiler", PLZ: []string{"79410"}},
+		},
+	}
+	v := &domain.Volunteer{
+		ID: domain.NewID(now), Tenant: tenant.ID, Municipality: "08315074",
+		Name: "Ayşe Nur Yılmaz-O'Brien", Email: "ayse.yilmaz@example.org", Phone: "+49 7631 123456",
+		PLZ: "79379", RadiusKm: 15, Transport: []string{"bicycle", "public_transport"},
+		Languages:    []domain.LanguageSkill{{Code: "de", Level: "native"}, {Code: "tr", Level: "native"}, {Code: "en", Level: "B2"}},
+		Skills:       []string{"interpreting", "authority_accompaniment"},
+		Availability: []string{"mon_am", "wed_eve"}, Capacity: 2, MaxHoursPerMonth: 12,
+		PrivacyVersion: tenant.PrivacyVersion, PrivacyConsentAt: now, Locale: "de",
+		Status: domain.VolunteerPending, CreatedAt: now, UpdatedAt: now,
+	}
+	return v, tenant
+}
+
+// strictMails returns copies of m's templates set to fail on a missing map key, so a
+// template field the data lacks is an error instead of "<no value>" in the text
+// and nothing at all in the HTML.
+func strictMails(t *testing.T, m *mailTemplates) *mailTemplates {
+	t.Helper()
+	out := &mailTemplates{t: m.t, text: map[string]*template.Template{}, html: map[string]*htmltemplate.Template{}}
+	for name, tt := range m.text {
+		c, err := tt.Clone()
+		if err != nil {
+			t.Fatal(err)
+		}
+		out.text[name] = c.Option("missingkey=error")
+	}
+	for name, ht := range m.html {
+		c, err := ht.Clone()
+		if err != nil {
+			t.Fatal(err)
+		}
+		out.html[name] = c.Option("missingkey=error")
+	}
+	return out
+}
+
+// untranslated finds what Translator.T returns for a key it does not know: the
+// key itself. It looks for words shaped like keys of the catalog's namespaces
+// ("signup.title", "mail.x.subject").
+func untranslated(t *testing.T) func(string) []string {
+	t.Helper()
+	b, err := templates.FS.ReadFile("locales/" + templates.DefaultLang + ".json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cat map[string]string
+	if err := json.Unmarshal(b, &cat); err != nil {
+		t.Fatal(err)
+	}
+	ns := map[string]bool{}
+	for k := range cat {
+		ns[strings.SplitN(k, ".", 2)[0]] = true
+	}
+	word := regexp.MustCompile(`\b([a-z][a-z0-9_]*)(\.[A-Za-z0-9_]+)+\b`)
+	return func(s string) []string {
+		var out []string
+		for _, m := range word.FindAllStringSubmatch(s, -1) {
+			if ns[m[1]] {
+				out = append(out, m[0])
+			}
+		}
+		return out
+	}
+}
+
+var placeholder = regexp.MustCompile(`\{[a-z_]+\}`)
+
+// TestRenderMails renders every mail in every language with the data SignUp
+// gives it and checks the result is complete: no error, a subject, both bodies,
+// no raw key or placeholder, and the volunteer's details where they belong.
+func TestRenderMails(t *testing.T) {
+	tr, err := templates.LoadTranslator()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := New(nil, nil, tr, slog.New(slog.DiscardHandler), "https://lotse.example.org", []byte(strings.Repeat("k", 32)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.mails = strictMails(t, s.mails)
+	// A fixed clock, so the link in the data and the one expected are the same.
+	now := time.Date(2026, 3, 14, 9, 30, 0, 0, time.UTC)
+	s.Now = func() time.Time { return now }
+	findKeys := untranslated(t)
+
+	v, tenant := mailFixture()
+	confirm := s.confirmData(v)
+	// Each mail, its data exactly as the service builds it, and what must show.
+	cases := map[string]struct {
+		data func() map[string]any
+		want []string
+	}{
+		"signup_confirm": {
+			data: func() map[string]any { return s.confirmData(v) },
+			want: []string{v.Name, confirm["Link"].(string), "72"},
+		},
+		"already_registered": {
+			data: func() map[string]any { return alreadyRegisteredData(v, tenant) },
+			want: []string{v.Name, tenant.Name},
+		},
+	}
+
+	names := s.MailNames()
+	slices.Sort(names)
+	if len(names) == 0 {
+		t.Fatal("MailNames() is empty")
+	}
+	for _, name := range names {
+		tc, ok := cases[name]
+		if !ok {
+			t.Errorf("mail %s has no case in TestRenderMails: add its data", name)
+			continue
+		}
+		for _, lang := range tr.Langs() {
+			t.Run(name+"/"+lang, func(t *testing.T) {
+				subject, text, htm, err := s.RenderMail(name, lang, tc.data())
+				if err != nil {
+					t.Fatalf("RenderMail: %v", err)
+				}
+				switch {
+				case strings.TrimSpace(subject) == "":
+					t.Error("empty subject")
+				case subject == "mail."+name+".subject":
+					t.Errorf("subject is the untranslated key %q", subject)
+				case strings.ContainsAny(subject, "\r\n"):
+					t.Errorf("subject %q has a line break", subject)
+				}
+				if strings.TrimSpace(text) == "" || strings.TrimSpace(htm) == "" {
+					t.Fatalf("empty body: text %d bytes, HTML %d bytes", len(text), len(htm))
+				}
+				plainHTML := html.UnescapeString(htm)
+				for part, body := range map[string]string{"subject": subject, "text": text, "HTML": plainHTML} {
+					if keys := findKeys(body); len(keys) > 0 {
+						t.Errorf("%s shows untranslated keys %q", part, keys)
+					}
+					if p := placeholder.FindAllString(body, -1); len(p) > 0 {
+						t.Errorf("%s has unfilled placeholders %q", part, p)
+					}
+					if strings.Contains(body, "<no value>") {
+						t.Errorf("%s shows <no value>", part)
+					}
+				}
+				for _, w := range tc.want {
+					if !strings.Contains(text, w) {
+						t.Errorf("text lacks %q:\n%s", w, text)
+					}
+					if !strings.Contains(plainHTML, w) {
+						t.Errorf("HTML lacks %q:\n%s", w, htm)
+					}
+				}
+				if want := `<html lang="` + lang + `" dir="ltr">`; !strings.Contains(htm, want) {
+					t.Errorf("HTML lacks %s", want)
+				}
+			})
+		}
+	}
+}
+
+// TestRenderMailStrictness makes sure the strict templates above do catch a
+// field the data lacks, which the production templates would render as
+// "<no value>" or as nothing.
+func TestRenderMailStrictness(t *testing.T) {
+	tr, err := templates.LoadTranslator()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := New(nil, nil, tr, slog.New(slog.DiscardHandler), "https://lotse.example.org", []byte(strings.Repeat("k", 32)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.mails = strictMails(t, s.mails)
+	v, _ := mailFixture()
+	data := s.confirmData(v)
+	delete(data, "Link")
+	if _, _, _, err := s.RenderMail("signup_confirm", "de", data); err == nil {
+		t.Error("rendering signup_confirm without Link succeeded")
+	}
+}
