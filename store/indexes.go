@@ -50,5 +50,8 @@ func (s *Store) EnsureIndexes(ctx context.Context) error {
 			}
 		}
 	}
+	if s.embedded && s.dataDir != "" {
+		return s.ensureIDLookups(ctx)
+	}
 	return nil
 }

@@ -51,8 +51,9 @@ type Store struct {
 	locks    *keyLocks
 	log      *slog.Logger
 
-	stop func() // stops the embedded server and releases the directory lock
-	uri  string
+	stop    func() // stops the embedded server and releases the directory lock
+	uri     string
+	dataDir string // embedded only: where FerretDB keeps one SQLite file per database
 
 	tenants, users, sessions, tokens       *mongo.Collection
 	volunteers, volunteerEmails, requests  *mongo.Collection
@@ -93,6 +94,12 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 	}
 	s := New(client, opts.Database, embedded)
 	s.stop, s.uri, s.log = stop, uri, opts.Logger
+	if embedded {
+		if s.dataDir, err = filepath.Abs(opts.DataDir); err != nil {
+			_ = s.Close(context.Background())
+			return nil, err
+		}
+	}
 	if err := s.EnsureIndexes(ctx); err != nil {
 		_ = s.Close(context.Background())
 		return nil, err
@@ -290,7 +297,7 @@ func wrap(err error, format string, args ...any) error {
 // sharing its locks; tests use it for a fresh database per test.
 func (s *Store) WithDatabase(name string) *Store {
 	n := New(s.client, name, s.embedded)
-	n.locks, n.log, n.uri = s.locks, s.log, s.uri
+	n.locks, n.log, n.uri, n.dataDir = s.locks, s.log, s.uri, s.dataDir
 	return n
 }
 
