@@ -80,6 +80,9 @@ const (
 	MaxNeeded         = 50
 	MaxPriority       = 3
 	MaxRefLen         = 40
+	// MaxLawyerContactLen bounds the lawyer's contact (phone or email), as the
+	// form's maxlength does.
+	MaxLawyerContactLen = 200
 )
 
 // RequestInput is what a coordinator enters on the request form or sends to
@@ -198,8 +201,11 @@ func (in RequestInput) Clean() (RequestInput, FieldErrors) {
 			fe.Add("lawyer_contact", "field.lawyer.contact_required")
 		}
 	}
-	if out.Lawyer != nil && (utf8.RuneCountInString(out.Lawyer.Name) > MaxNameLen || utf8.RuneCountInString(out.Lawyer.Contact) > 200) {
+	if out.Lawyer != nil && utf8.RuneCountInString(out.Lawyer.Name) > MaxNameLen {
 		fe.Add("lawyer_name", "field.too_long")
+	}
+	if out.Lawyer != nil && utf8.RuneCountInString(out.Lawyer.Contact) > MaxLawyerContactLen {
+		fe.Add("lawyer_contact", "field.too_long")
 	}
 	return out, fe
 }

@@ -94,8 +94,97 @@ type View struct {
 	Title   string
 	Flash   string
 	Errors  map[string]string // field → message key
+	Summary []summaryItem     // Errors in the order the form shows its fields
 	Data    any
 	Version string
+}
+
+// formField is one field of a form as the error summary sees it.
+type formField struct {
+	Name string // the field's key in the field errors
+	ID   string // the focusable control the summary links to; "" shows the message without a link
+}
+
+// formFields lists, for every page with a form, its fields in the order the
+// form shows them, so the error summary reads in form order, and the control
+// each summary line links to. A group of checkboxes links to its first box (a
+// fieldset cannot take focus); the language rows link to the first language.
+// TestErrorSummary renders every field's error and checks each link's target
+// exists, can take focus and comes in document order.
+var formFields = map[string][]formField{
+	"login": {{"email", "f-email"}, {"password", "f-password"}},
+	"signup": {
+		{"name", "f-name"}, {"email", "f-email"}, {"phone", "f-phone"},
+		{"plz", "f-plz"}, {"municipality", "f-municipality"}, {"radius_km", "f-radius_km"},
+		{"transport", "f-transport-" + domain.TransportModes[0]},
+		{"languages", "f-lang-0"},
+		{"skills", "f-skills-" + domain.Skills[0]},
+		{"availability", "f-availability-" + domain.Slots()[0]},
+		{"capacity", "f-capacity"}, {"max_hours_per_month", "f-max_hours_per_month"},
+		{"privacy_consent", "f-privacy_consent"},
+		// A hidden input with the page's language; the re-rendered form
+		// carries a valid one, so there is nothing to correct by hand.
+		{"locale", ""},
+	},
+	"request_form": {
+		{"category", "f-category"}, {"title", "f-title"}, {"description", "f-description"},
+		{"beneficiary_ref", "f-beneficiary_ref"},
+		{"municipality", "f-municipality"}, {"plz", "f-plz"},
+		{"slots", "f-slots-" + domain.Slots()[0]}, {"date", "f-date"}, {"time", "f-time"},
+		{"needed", "f-needed"}, {"priority", "f-priority"},
+		{"languages_any", "f-languages_any-" + domain.Languages[0]},
+		{"requires_background_check", "f-requires_background_check"},
+		{"lawyer_name", "f-lawyer_name"}, {"lawyer_contact", "f-lawyer_contact"},
+	},
+	"request_show": {{"status", "f-status"}},
+}
+
+// fieldTargeter is page data whose form shows a control only sometimes. It
+// returns the id a field's summary line links to instead of id.
+type fieldTargeter interface {
+	fieldTarget(field, id string) string
+}
+
+// summaryItem is one line of the error summary: the message key and the id of
+// the control it links to, "" for none.
+type summaryItem struct {
+	Key    string
+	Target string
+}
+
+// errorSummary orders the field errors of page as its form shows the fields.
+// An error for a field the form does not list comes last, without a link, so
+// no message is lost and no link leads nowhere.
+func errorSummary(page string, data any, errs map[string]string) []summaryItem {
+	if len(errs) == 0 {
+		return nil
+	}
+	ft, _ := data.(fieldTargeter)
+	out := make([]summaryItem, 0, len(errs))
+	listed := map[string]bool{}
+	for _, f := range formFields[page] {
+		key, ok := errs[f.Name]
+		if !ok {
+			continue
+		}
+		listed[f.Name] = true
+		id := f.ID
+		if ft != nil {
+			id = ft.fieldTarget(f.Name, id)
+		}
+		out = append(out, summaryItem{Key: key, Target: id})
+	}
+	var rest []string
+	for name := range errs {
+		if !listed[name] {
+			rest = append(rest, name)
+		}
+	}
+	slices.Sort(rest)
+	for _, name := range rest {
+		out = append(out, summaryItem{Key: errs[name]})
+	}
+	return out
 }
 
 // render executes page into a buffer and writes it only when it succeeded, so a
@@ -109,8 +198,8 @@ func (h *Handler) render(c *gin.Context, status int, page string, title string, 
 	lang := langOf(c)
 	v := View{
 		Lang: lang, Dir: dirOf(lang), Langs: h.T.Langs(), Path: c.Request.URL.Path,
-		User: sessionUser(c), CSRF: csrfToken(c), Title: title, Errors: fieldErrs, Data: data,
-		Flash: c.GetString(ctxFlash),
+		User: sessionUser(c), CSRF: csrfToken(c), Title: title, Data: data, Flash: c.GetString(ctxFlash),
+		Errors: fieldErrs, Summary: errorSummary(page, data, fieldErrs),
 	}
 	var buf bytes.Buffer
 	clone, err := tpl.Clone()

@@ -34,7 +34,8 @@ type pageCase struct {
 	errs     map[string]string
 	user     *SessionUser
 	flash    string
-	want     []string // text the page must show (after HTML unescaping)
+	want     []string            // text the page must show (after HTML unescaping)
+	wantIn   map[string][]string // … and what it must show in one language
 }
 
 // renderFixture is a realistic tenant with volunteers and help requests in
@@ -209,11 +210,17 @@ func pageCases(t *testing.T, f renderFixture) []pageCase {
 				Filter:         store.RequestFilter{Municipality: "08336050", Status: domain.RequestOpen, Language: "ar", Offset: 50},
 				Page:           store.Page[*domain.HelpRequest]{Items: reqs, Total: 123, Offset: 50, Limit: 50},
 				Municipalities: tn.Municipalities, MunicipalityNames: municipalityNames(tn.Municipalities),
-				Statuses: requestStatuses, Prev: "/requests?offset=0", Next: "/requests?offset=100", From: 51, To: 54,
+				Statuses: requestStatuses,
+				Pager:    pager{Prev: "/requests?offset=0", Next: "/requests?offset=100", From: 51, To: 54, Total: 123},
 			},
-			want: []string{reqs[0].Title, reqs[1].Title, "Lörrach", "08336999", "51", "123"}},
+			want: []string{reqs[0].Title, reqs[1].Title, "Lörrach", "08336999",
+				`<a href="/requests?offset=0" rel="prev">`, `<a href="/requests?offset=100" rel="next">`},
+			wantIn: map[string][]string{
+				"de": {`<nav class="pager" aria-label="Ergebnisseiten">`, "Vorherige Seite", "Einträge 51–54 von 123", "Nächste Seite"},
+				"en": {`<nav class="pager" aria-label="Result pages">`, "Previous page", "Entries 51–54 of 123", "Next page"},
+			}},
 		pageCase{name: "empty", page: "request_list", path: "/requests", titleKey: "request.list.title", user: f.admin,
-			data: requestListPage{Page: store.Page[*domain.HelpRequest]{Limit: 50}, Statuses: requestStatuses, From: 1}},
+			data: requestListPage{Page: store.Page[*domain.HelpRequest]{Limit: 50}, Statuses: requestStatuses, Pager: pager{From: 1}}},
 	)
 	for _, r := range reqs {
 		cases = append(cases, pageCase{name: string(r.Status), page: "request_show", path: "/requests/" + r.ID.Hex(),
@@ -228,12 +235,22 @@ func pageCases(t *testing.T, f renderFixture) []pageCase {
 		pageCase{name: "full", page: "volunteer_list", path: "/volunteers", titleKey: "volunteers.title", user: f.coord,
 			data: volunteerListPage{
 				Filter:         store.VolunteerFilter{Skill: "interpreting", Language: "tr", Status: domain.VolunteerActive},
-				Page:           store.Page[*domain.Volunteer]{Items: vols, Total: 4, Limit: 50},
-				Municipalities: tn.Municipalities, Next: "?offset=50", From: 1, To: 4,
+				Page:           store.Page[*domain.Volunteer]{Items: vols, Total: 54, Limit: 50},
+				Municipalities: tn.Municipalities, Pager: pager{Next: "/volunteers?offset=50", From: 1, To: 4, Total: 54},
 			},
-			want: []string{vols[0].Name, vols[2].Name, "1/3"}},
+			want: []string{vols[0].Name, vols[2].Name, "1/3", `<a href="/volunteers?offset=50" rel="next">`},
+			wantIn: map[string][]string{
+				"de": {"Deutsch (Muttersprache), Türkisch (Muttersprache), Englisch (B2)", "Ukrainisch (Muttersprache), Russisch (C2), Deutsch (B1)",
+					`<nav class="pager" aria-label="Ergebnisseiten">`, "Einträge 1–4 von 54", "Nächste Seite"},
+				"en": {"German (native), Turkish (native), English (B2)", "Ukrainian (native), Russian (C2), German (B1)",
+					`<nav class="pager" aria-label="Result pages">`, "Entries 1–4 of 54", "Next page"},
+			}},
+		pageCase{name: "one page", page: "volunteer_list", path: "/volunteers", titleKey: "volunteers.title", user: f.admin,
+			data: volunteerListPage{Page: store.Page[*domain.Volunteer]{Items: vols[:1], Total: 1, Limit: 50},
+				Pager: pager{From: 1, To: 1, Total: 1}},
+			want: []string{vols[0].Name}},
 		pageCase{name: "empty", page: "volunteer_list", path: "/volunteers", titleKey: "volunteers.title", user: f.admin,
-			data: volunteerListPage{Page: store.Page[*domain.Volunteer]{Limit: 50}, From: 1}},
+			data: volunteerListPage{Page: store.Page[*domain.Volunteer]{Limit: 50}, Pager: pager{From: 1}}},
 	)
 
 	sent := time.Date(2026, 3, 14, 10, 5, 0, 0, time.UTC)
@@ -407,7 +424,7 @@ func TestRenderPages(t *testing.T) {
 					t.Error("page shows <no value>")
 				}
 				text := html.UnescapeString(markup.ReplaceAllString(body, " "))
-				for _, want := range pc.want {
+				for _, want := range append(slices.Clip(pc.want), pc.wantIn[lang]...) {
 					if !strings.Contains(plain, want) {
 						t.Errorf("page lacks %q; its text:\n%s", want, strings.Join(strings.Fields(text), " "))
 					}

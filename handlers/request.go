@@ -313,17 +313,16 @@ type requestListPage struct {
 	Municipalities    []domain.Municipality
 	MunicipalityNames map[string]string
 	Statuses          []domain.RequestStatus
-	Prev, Next        string
-	From, To          int
+	Pager             pager
 }
 
 func (h *Handler) pageRequestList(c *gin.Context) {
 	ctx, sc := c.Request.Context(), sessionUser(c).Scope()
-	f := requestFilter(c)
+	f, q := requestFilter(c), c.Request.URL.Query()
 	p, err := h.Svc.Requests(ctx, sc, f)
 	if domain.ErrorCode(err) == domain.EInvalid {
 		// A hand-edited query falls back to the unfiltered list.
-		f = store.RequestFilter{}
+		f, q = store.RequestFilter{}, nil
 		p, err = h.Svc.Requests(ctx, sc, f)
 	}
 	if err != nil {
@@ -337,17 +336,7 @@ func (h *Handler) pageRequestList(c *gin.Context) {
 	}
 	view := requestListPage{
 		Filter: f, Page: p, Municipalities: munis, MunicipalityNames: municipalityNames(munis),
-		Statuses: requestStatuses, From: p.Offset + 1, To: p.Offset + len(p.Items),
-	}
-	q := c.Request.URL.Query()
-	q.Del("lang")
-	if p.Offset > 0 {
-		q.Set("offset", strconv.Itoa(max(p.Offset-p.Limit, 0)))
-		view.Prev = "/requests?" + q.Encode()
-	}
-	if p.Offset+len(p.Items) < p.Total {
-		q.Set("offset", strconv.Itoa(p.Offset+p.Limit))
-		view.Next = "/requests?" + q.Encode()
+		Statuses: requestStatuses, Pager: newPager("/requests", q, p.Offset, p.Limit, len(p.Items), p.Total),
 	}
 	h.render(c, http.StatusOK, "request_list", h.T.T(langOf(c), "request.list.title"), view, nil)
 }

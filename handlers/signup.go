@@ -33,6 +33,16 @@ func (h *Handler) signupView(c *gin.Context, in domain.SignupInput) signupPage {
 	return signupPage{Form: in, LanguageRows: rows, Municipalities: munis}
 }
 
+// fieldTarget links a municipality error to the postal code when the form
+// offers no choice of municipality (it does only for a postal code that
+// several share): the postal code is what decides the municipality.
+func (p signupPage) fieldTarget(field, id string) string {
+	if field == "municipality" && len(p.Municipalities) == 0 {
+		return "f-plz"
+	}
+	return id
+}
+
 func (h *Handler) pageSignupNew(c *gin.Context) {
 	in := domain.SignupInput{RadiusKm: 10, Capacity: 1, MaxHoursPerMonth: 8}
 	h.render(c, http.StatusOK, "signup", h.T.T(langOf(c), "signup.title"), h.signupView(c, in), nil)

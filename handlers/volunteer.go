@@ -1,7 +1,9 @@
 package handlers
 
 import (
+	"maps"
 	"net/http"
+	"net/url"
 	"strconv"
 	"time"
 
@@ -90,6 +92,37 @@ func pageParams(c *gin.Context) (offset, limit int) {
 	return num(c.Query("offset")), num(c.Query("limit"))
 }
 
+// pager is the page navigation of a list page (the "pager" template): links to
+// the previous and the next page, empty where there is none, and the numbers
+// of the entries shown.
+type pager struct {
+	Prev, Next      string
+	From, To, Total int
+}
+
+// newPager builds the navigation of a list at path showing shown of total
+// entries from offset. The links keep the filters in query, the list's own
+// query (none when the list fell back to no filter, or every link would fall
+// back to the first page again); they leave out ?lang=, which the language
+// cookie already remembers.
+func newPager(path string, query url.Values, offset, limit, shown, total int) pager {
+	pg := pager{From: offset + 1, To: offset + shown, Total: total}
+	q := maps.Clone(query)
+	if q == nil {
+		q = url.Values{}
+	}
+	q.Del("lang")
+	if offset > 0 {
+		q.Set("offset", strconv.Itoa(max(offset-limit, 0)))
+		pg.Prev = path + "?" + q.Encode()
+	}
+	if offset+shown < total {
+		q.Set("offset", strconv.Itoa(offset+limit))
+		pg.Next = path + "?" + q.Encode()
+	}
+	return pg
+}
+
 func volunteerFilter(c *gin.Context) store.VolunteerFilter {
 	off, lim := pageParams(c)
 	return store.VolunteerFilter{
@@ -148,16 +181,15 @@ type volunteerListPage struct {
 	Filter         store.VolunteerFilter
 	Page           store.Page[*domain.Volunteer]
 	Municipalities []domain.Municipality
-	Prev, Next     string
-	From, To       int
+	Pager          pager
 }
 
 func (h *Handler) pageVolunteerList(c *gin.Context) {
 	sc := sessionUser(c).Scope()
-	f := volunteerFilter(c)
+	f, q := volunteerFilter(c), c.Request.URL.Query()
 	p, err := h.Svc.Volunteers(c.Request.Context(), sc, f)
 	if domain.ErrorCode(err) == domain.EInvalid {
-		f = store.VolunteerFilter{}
+		f, q = store.VolunteerFilter{}, nil
 		p, err = h.Svc.Volunteers(c.Request.Context(), sc, f)
 	}
 	if err != nil {
@@ -169,15 +201,7 @@ func (h *Handler) pageVolunteerList(c *gin.Context) {
 		h.pageError(c, err)
 		return
 	}
-	view := volunteerListPage{Filter: f, Page: p, Municipalities: munis, From: p.Offset + 1, To: p.Offset + len(p.Items)}
-	q := c.Request.URL.Query()
-	if p.Offset > 0 {
-		q.Set("offset", strconv.Itoa(max(p.Offset-p.Limit, 0)))
-		view.Prev = "?" + q.Encode()
-	}
-	if p.Offset+len(p.Items) < p.Total {
-		q.Set("offset", strconv.Itoa(p.Offset+p.Limit))
-		view.Next = "?" + q.Encode()
-	}
+	view := volunteerListPage{Filter: f, Page: p, Municipalities: munis,
+		Pager: newPager("/volunteers", q, p.Offset, p.Limit, len(p.Items), p.Total)}
 	h.render(c, http.StatusOK, "volunteer_list", h.T.T(langOf(c), "volunteers.title"), view, nil)
 }

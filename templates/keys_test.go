@@ -45,6 +45,7 @@ func dynamicKeys(tr *templates.Translator) map[string][]string {
 		"lang.":             domain.Languages,
 		"langname.":         tr.Langs(),
 		"level.":            domain.LanguageLevels,
+		"level.short.":      domain.LanguageLevels,
 		"request.priority.": priorities,
 		"request.status.": {
 			string(domain.RequestOpen), string(domain.RequestMatched),
