@@ -33,6 +33,7 @@ func commands() []command {
 		{"token", "token create -email E [-name N]", "create a personal API token and print it once", runTokenCmd},
 		{"audit", "audit verify", "check every tenant's hash-chained audit log", runAudit},
 		{"db", "db [-addr 127.0.0.1:27017]", "serve the embedded database on a local port, so several lotse processes can share it via MONGODB_URI", runDB},
+		{"match", "match -in FILE -out FILE [-edges FILE] [-workers N]", "compute the optimal assignment of a scenario file (- for stdin/stdout)", runMatch},
 		{"version", "version", "print the version", func(context.Context, config.Config, []string) error {
 			fmt.Println("lotse", version)
 			return nil
@@ -70,6 +71,11 @@ func run(args []string, stdout, stderr io.Writer) int {
 				fmt.Fprintf(stderr, "lotse %s: %v\nusage: lotse %s\n", name, err, c.usage)
 				return 2
 			}
+			var bad invalidInput
+			if errors.As(err, &bad) {
+				fmt.Fprintf(stderr, "lotse %s: %v\n", name, err)
+				return 2
+			}
 			fmt.Fprintf(stderr, "lotse %s: %v\n", name, err)
 			return 1
 		}
@@ -82,6 +88,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 
 // usageError marks a mistake on the command line (exit status 2).
 type usageError struct{ error }
+
+// invalidInput marks an input file that cannot be used (exit status 2).
+type invalidInput struct{ error }
 
 func usage(w io.Writer) {
 	fmt.Fprintln(w, "lotse – volunteer coordination and matching for municipal integration work")

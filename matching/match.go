@@ -1,0 +1,121 @@
+package matching
+
+import (
+	"cmp"
+	"slices"
+	"time"
+)
+
+// Config adjusts a run. The zero value uses DefaultWeights, all CPUs and no
+// postal codes (every entry then needs lat and lon).
+type Config struct {
+	Weights *Weights
+	Locate  Locator
+	Workers int
+}
+
+// Result is the engine's output, in the contract's JSON shape.
+type Result struct {
+	Assignments []Assignment `json:"assignments"`
+	Unfilled    []Unfilled   `json:"unfilled"`
+	Stats       Stats        `json:"stats"`
+
+	p  *problem
+	ps *pairs
+}
+
+// Assignment is one chosen pair.
+type Assignment struct {
+	Request    string  `json:"request"`
+	Volunteer  string  `json:"volunteer"`
+	Score      float64 `json:"score"`
+	DistanceKm float64 `json:"distance_km"`
+	Explain    Explain `json:"explain"`
+}
+
+// Unfilled is a request left with open slots, and why.
+type Unfilled struct {
+	Request string `json:"request"`
+	Missing int    `json:"missing"`
+	Reason  string `json:"reason"`
+	// Code names the binding reason for programs: no_skill, no_language,
+	// too_far, no_time, no_background_check, candidates_busy.
+	Code string `json:"code"`
+}
+
+// Stats describe the run.
+type Stats struct {
+	Volunteers    int     `json:"volunteers"`
+	Requests      int     `json:"requests"`
+	FeasiblePairs int     `json:"feasible_pairs"`
+	Filled        int     `json:"filled"`
+	Slots         int     `json:"slots"`
+	TotalScore    float64 `json:"total_score"`
+	Millis        float64 `json:"millis"`
+}
+
+// Solve checks the scenario and returns the optimal assignment. An invalid
+// scenario returns an *InputError naming the entry.
+func Solve(sc *Scenario, cfg Config) (*Result, error) {
+	start := time.Now()
+	w := DefaultWeights()
+	if cfg.Weights != nil {
+		w = *cfg.Weights
+	}
+	if err := w.check(); err != nil {
+		return nil, err
+	}
+	p, err := compile(sc, w, cfg.Locate)
+	if err != nil {
+		return nil, err
+	}
+	sp := newSpatial(p)
+	ps := findPairs(p, sp, cfg.Workers)
+	s, err := solve(p, ps)
+	if err != nil {
+		return nil, err
+	}
+	res := &Result{p: p, ps: ps, Assignments: []Assignment{}, Unfilled: []Unfilled{}}
+	var total int64
+	for j := range p.reqs {
+		lo, hi := ps.start[j], ps.end[j]
+		first := len(res.Assignments)
+		for a := lo; a < hi; a++ {
+			if !s.used[a] {
+				continue
+			}
+			vi := ps.vol[a]
+			e := p.explain(j, vi, float64(ps.dist[a]))
+			res.Assignments = append(res.Assignments, Assignment{
+				Request: sc.Requests[j].ID, Volunteer: sc.Volunteers[vi].ID,
+				Score: float64(ps.score[a]) / scoreUnit, DistanceKm: roundKm(float64(ps.dist[a])),
+				Explain: e.rounded(),
+			})
+			total += int64(ps.score[a])
+		}
+		// Best pair first within a request; volunteer order breaks ties.
+		slices.SortStableFunc(res.Assignments[first:], func(x, y Assignment) int {
+			return cmp.Compare(y.Score, x.Score)
+		})
+		res.Stats.Slots += int(p.reqs[j].needed)
+	}
+	diag := newDiagnosis(p, sp, ps, s)
+	for j := range p.reqs {
+		if n := s.unfilled[j]; n > 0 {
+			code, reason := diag.why(j)
+			res.Unfilled = append(res.Unfilled, Unfilled{Request: sc.Requests[j].ID, Missing: int(n), Reason: reason, Code: code})
+		}
+	}
+	res.Stats.Volunteers, res.Stats.Requests = len(sc.Volunteers), len(sc.Requests)
+	res.Stats.FeasiblePairs, res.Stats.Filled = ps.len(), len(res.Assignments)
+	res.Stats.TotalScore = float64(total) / scoreUnit
+	res.Stats.Millis = float64(time.Since(start).Microseconds()) / 1000
+	return res, nil
+}
+
+func (e Explain) rounded() Explain {
+	return Explain{Distance: round4(e.Distance), Language: round4(e.Language), Availability: round4(e.Availability),
+		Priority: round4(e.Priority), Load: round4(e.Load), Continuity: round4(e.Continuity), Skill: round4(e.Skill)}
+}
+
+func roundKm(km float64) float64 { return float64(int64(km*1000+0.5)) / 1000 }
