@@ -24,13 +24,16 @@ func (ps *pairs) len() int { return len(ps.vol) }
 // gridEntry is a volunteer's copy of what the candidate test reads, laid out
 // next to its cell neighbours.
 type gridEntry struct {
-	x, y, z float64
-	chord2  float64
-	reach   float64
-	langs   uint64
-	avail   uint32
-	bgDay   int32
-	vi      int32
+	x, y, z  float64
+	chord2   float64
+	reach    float64
+	invReach float64
+	load     float64 // the weighted load factor
+	langs    uint64
+	avail    uint32
+	bgDay    int32
+	vi       int32
+	plain    bool // no stated language levels and no experience: the fast score applies
 }
 
 // grid indexes the volunteers of one skill by lat/lon cell.
@@ -108,8 +111,9 @@ func newSpatial(p *problem) *spatial {
 	}
 	for i := range p.vols {
 		v := &p.vols[i]
-		e := gridEntry{x: v.x, y: v.y, z: v.z, chord2: v.chord2, reach: v.reach, langs: v.langs,
-			avail: v.avail, bgDay: v.bgDay, vi: int32(i)}
+		e := gridEntry{x: v.x, y: v.y, z: v.z, chord2: v.chord2, reach: v.reach, invReach: 1 / v.reach,
+			load: p.w.Load * v.load, langs: v.langs, avail: v.avail, bgDay: v.bgDay, vi: int32(i),
+			plain: v.levels == nil && v.exp == nil}
 		for sk := v.skills; sk != 0; sk &= sk - 1 {
 			c := trailing(sk)
 			s.grids[c].entries[fill[c][cellOf[i]]] = e
@@ -231,6 +235,15 @@ func (s *spatial) feasible(p *problem, j int, vol, score []int32, dist []float32
 		return vol, score, dist
 	}
 	base := p.requestBase(j)
+	w := p.w
+	var slotShare float64
+	if r.slots != 0 {
+		slotShare = w.Availability / float64(popcount(r.slots))
+	}
+	langUnknown := 0.0
+	if r.langs != 0 {
+		langUnknown = w.Language * LevelUnknown
+	}
 	for row := r0; row <= r1; row++ {
 		cell := row * s.cols
 		for _, e := range g.entries[g.start[cell+c0]:g.start[cell+c1+1]] {
@@ -244,7 +257,7 @@ func (s *spatial) feasible(p *problem, j int, vol, score []int32, dist []float32
 			if c2 > e.chord2 {
 				continue
 			}
-			km := 2 * EarthRadiusKm * math.Asin(min(math.Sqrt(c2)/2, 1))
+			km := arcKm(c2)
 			if math.Abs(km-e.reach) < 1e-6 {
 				// At the edge, decide exactly as the contract's checker does.
 				v := &p.vols[e.vi]
@@ -253,8 +266,17 @@ func (s *spatial) feasible(p *problem, j int, vol, score []int32, dist []float32
 			if km > e.reach+distanceSlackKm {
 				continue
 			}
+			var sc int32
+			if e.plain && r.prev == nil {
+				// The common case, from the entry alone (see scorePair).
+				x := base + e.load + w.Distance*max(0, 1-km*e.invReach) + langUnknown +
+					slotShare*float64(popcount(e.avail&r.slots))
+				sc = units(x)
+			} else {
+				sc = p.scorePair(j, base, e.vi, km)
+			}
 			vol = append(vol, e.vi)
-			score = append(score, p.scorePair(j, base, e.vi, km))
+			score = append(score, sc)
 			dist = append(dist, float32(km))
 		}
 	}
@@ -323,7 +345,22 @@ func (p *problem) scorePair(j int, base float64, vi int32, km float64) int32 {
 			s += w.Skill * float64(n) / float64(n+2)
 		}
 	}
-	return int32(math.Round(min(max(s, 0), 1) * scoreUnit))
+	return units(s)
+}
+
+// units turns a score in [0, 1] into the engine's integer units.
+func units(s float64) int32 { return int32(math.Round(min(max(s, 0), 1) * scoreUnit)) }
+
+// arcKm is the great-circle distance for a squared chord on the unit sphere.
+// Within a few hundred km the angle is tiny and a short series for asin is
+// exact to far below a millimetre; beyond, math.Asin.
+func arcKm(c2 float64) float64 {
+	h := math.Sqrt(c2) / 2
+	if h < 0.02 {
+		h2 := h * h
+		return 2 * EarthRadiusKm * h * (1 + h2*(1.0/6+h2*(3.0/40+h2*(5.0/112+h2*35.0/1152))))
+	}
+	return 2 * EarthRadiusKm * math.Asin(min(h, 1))
 }
 
 // languageFactor is the best level factor among the languages both share.

@@ -78,6 +78,7 @@ func (d *diagnosis) why(j int) (code, reason string) {
 	// No feasible pair: walk the hard constraints in the order a coordinator
 	// would relax them and report the first that no volunteer nearby passes.
 	area := searchFactor * max(p.maxKm, 1)
+	areaChord2 := chord2(area)
 	cat := in.Category
 	var withSkill, withLang, inReach, inTime int
 	nearest, nearestReach, nearestRadius := math.Inf(1), 0.0, 0.0
@@ -87,11 +88,12 @@ func (d *diagnosis) why(j int) (code, reason string) {
 			for row := r0; row <= r1; row++ {
 				base := row * d.sp.cols
 				for _, e := range g.entries[g.start[base+c0]:g.start[base+c1+1]] {
-					v := &p.vols[e.vi]
-					km := haversineKm(v.lat, v.lon, r.lat, r.lon)
-					if km > area || mine[e.vi] {
+					dx, dy, dz := e.x-r.x, e.y-r.y, e.z-r.z
+					c2 := dx*dx + dy*dy + dz*dz
+					if c2 > areaChord2 || len(mine) > 0 && mine[e.vi] {
 						continue
 					}
+					v, km := &p.vols[e.vi], arcKm(c2)
 					withSkill++
 					if r.langs != 0 && v.langs&r.langs == 0 {
 						continue

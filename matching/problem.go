@@ -132,7 +132,10 @@ func (p *problem) compileVolunteer(i int, locate Locator, seen map[string]int32)
 		return err
 	}
 	c.x, c.y, c.z = unitVector(c.lat, c.lon)
-	if !(v.RadiusKm > 0) || math.IsInf(v.RadiusKm, 0) {
+	switch {
+	case math.IsInf(v.RadiusKm, 1):
+		return bad("radius_km", "missing: give the volunteer's radius or the scenario's max_distance_km")
+	case !(v.RadiusKm > 0):
 		return bad("radius_km", "must be a number of km above 0, got %g", v.RadiusKm)
 	}
 	c.reach = min(v.RadiusKm, p.sc.MaxDistanceKm)

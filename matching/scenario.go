@@ -7,11 +7,14 @@
 package matching
 
 import (
-	"bytes"
+	"bufio"
 	"errors"
 	"fmt"
 	"io"
 	"math"
+	"os"
+	"reflect"
+	"strings"
 	"time"
 
 	// goccy/go-json decodes a Land-sized scenario (32 MB) four times faster
@@ -74,6 +77,8 @@ type Request struct {
 type InputError struct {
 	Entry string
 	Msg   string
+
+	at int64 // 1 + byte offset of a decoding error, for its line; 0: unknown
 }
 
 func (e *InputError) Error() string {
@@ -84,29 +89,218 @@ func (e *InputError) Error() string {
 }
 
 // Decode reads a scenario. Syntax errors and wrong types are InputErrors that
-// say where they are; unknown fields are refused, so a misspelt optional field
-// does not silently do nothing.
+// say where they are (volunteers[17].capacity, the line when r can seek);
+// unknown fields are refused, so a misspelt optional field does not silently do
+// nothing. The scenario streams from r entry by entry: a Land-sized file (32 MB)
+// is never held twice.
 func Decode(r io.Reader) (sc *Scenario, err error) {
-	data, err := io.ReadAll(r)
-	if err != nil {
-		return nil, err
-	}
 	defer func() {
 		// A decoder bug on hostile input must not take the service down.
 		if p := recover(); p != nil {
 			sc, err = nil, &InputError{Msg: fmt.Sprintf("unreadable scenario (%v)", p)}
 		}
 	}()
-	var w scenarioJSON
-	dec := json.NewDecoder(bytes.NewReader(data))
+	dec := json.NewDecoder(bufio.NewReaderSize(r, 1<<20))
 	dec.DisallowUnknownFields()
-	if err := dec.Decode(&w); err != nil {
-		return nil, decodeError(data, err)
+	var w scenarioJSON
+	if err := w.decode(dec, sizeHint(r)); err != nil {
+		return nil, located(r, err)
 	}
+	// Only white space may follow the object.
 	if _, err := dec.Token(); err != io.EOF {
 		return nil, &InputError{Msg: "trailing data after the scenario object"}
 	}
 	return w.scenario()
+}
+
+// decode walks the top-level object and decodes the volunteers and requests
+// one at a time, so an error names its entry and the lists grow without
+// copying the whole document.
+func (w *scenarioJSON) decode(dec *json.Decoder, size int64) error {
+	if err := expectDelim(dec, '{', "the scenario must be a JSON object"); err != nil {
+		return err
+	}
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return err
+		}
+		key, _ := tok.(string)
+		switch key {
+		case "now":
+			err = decodeField(dec, &w.Now, "now")
+		case "max_distance_km":
+			err = decodeField(dec, &w.MaxDistanceKm, "max_distance_km")
+		case "volunteers":
+			w.Volunteers = make([]volunteerJSON, 0, size/320)
+			err = decodeList(dec, &w.Volunteers, "volunteers")
+		case "requests":
+			w.Requests = make([]requestJSON, 0, size/1600)
+			err = decodeList(dec, &w.Requests, "requests")
+		default:
+			return &InputError{Entry: key, Msg: "unknown field; want now, max_distance_km, volunteers and requests"}
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return expectDelim(dec, '}', "the scenario object is not closed")
+}
+
+func decodeList[T any](dec *json.Decoder, list *[]T, name string) error {
+	if err := expectDelim(dec, '[', name+" must be a list"); err != nil {
+		return &InputError{Entry: name, Msg: "must be a list"}
+	}
+	for i := 0; dec.More(); i++ {
+		var v T
+		if err := decodeField(dec, &v, fmt.Sprintf("%s[%d]", name, i)); err != nil {
+			return err
+		}
+		*list = append(*list, v)
+	}
+	return expectDelim(dec, ']', name+" is not closed")
+}
+
+func decodeField(dec *json.Decoder, v any, entry string) error {
+	err := dec.Decode(v)
+	var typ *json.UnmarshalTypeError
+	if errors.As(err, &typ) {
+		if typ.Field != "" {
+			entry += "." + jsonPath(reflect.TypeOf(v).Elem(), typ.Field)
+		}
+		return &InputError{Entry: entry, Msg: "want " + kindWords(typ.Type), at: typ.Offset + 1}
+	}
+	var pe *time.ParseError
+	if errors.As(err, &pe) {
+		return &InputError{Entry: entry, Msg: fmt.Sprintf("want a time like \"2026-11-23T09:00:00Z\", got %q", pe.Value)}
+	}
+	if err != nil && strings.Contains(err.Error(), "unknown field") {
+		return &InputError{Entry: entry, Msg: strings.TrimPrefix(err.Error(), "json: ")}
+	}
+	return err
+}
+
+// jsonPath turns the decoder's Go field path (Capacity, Languages) into the
+// JSON names a person wrote (capacity, languages).
+func jsonPath(t reflect.Type, goPath string) string {
+	var out []string
+	for _, name := range strings.Split(goPath, ".") {
+		for t.Kind() == reflect.Pointer || t.Kind() == reflect.Slice || t.Kind() == reflect.Map {
+			t = t.Elem()
+		}
+		if t.Kind() != reflect.Struct {
+			out = append(out, name)
+			continue
+		}
+		f, ok := t.FieldByName(name)
+		if !ok {
+			out = append(out, name)
+			continue
+		}
+		if tag, _, _ := strings.Cut(f.Tag.Get("json"), ","); tag != "" {
+			name = tag
+		}
+		out, t = append(out, name), f.Type
+	}
+	return strings.Join(out, ".")
+}
+
+// kindWords says in words what a Go type wants from JSON.
+func kindWords(t reflect.Type) string {
+	if t == nil {
+		return "another kind of value"
+	}
+	switch t.Kind() {
+	case reflect.Int, reflect.Int32, reflect.Int64:
+		return "a whole number"
+	case reflect.Float32, reflect.Float64:
+		return "a number"
+	case reflect.String:
+		return "text in quotes"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.Slice:
+		return "a list"
+	case reflect.Map, reflect.Struct:
+		if t == reflect.TypeOf(time.Time{}) {
+			return "a time like \"2026-11-23T09:00:00Z\""
+		}
+		return "an object"
+	case reflect.Pointer:
+		return kindWords(t.Elem())
+	}
+	return t.String()
+}
+
+func expectDelim(dec *json.Decoder, d json.Delim, msg string) error {
+	tok, err := dec.Token()
+	if err != nil {
+		return err
+	}
+	if tok != d {
+		return &InputError{Msg: msg}
+	}
+	return nil
+}
+
+// located turns decoder errors into InputErrors and adds the line of a syntax
+// or type error when the input can be read again.
+func located(r io.Reader, err error) error {
+	var ie *InputError
+	var syn *json.SyntaxError
+	var at int64
+	switch {
+	case errors.As(err, &ie):
+		at = ie.at
+	case errors.As(err, &syn):
+		ie, at = &InputError{Msg: "invalid JSON: " + syn.Error()}, syn.Offset+1
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+		return &InputError{Msg: "the scenario is empty or cut off"}
+	default:
+		return &InputError{Msg: strings.TrimPrefix(err.Error(), "json: ")}
+	}
+	if at > 0 {
+		if line, ok := lineAt(r, at-1); ok {
+			ie.Msg += fmt.Sprintf(" (line %d, byte %d)", line, at-1)
+		} else {
+			ie.Msg += fmt.Sprintf(" (byte %d)", at-1)
+		}
+	}
+	return ie
+}
+
+// lineAt counts the lines before offset when r can seek back.
+func lineAt(r io.Reader, off int64) (int, bool) {
+	rs, ok := r.(io.ReadSeeker)
+	if !ok {
+		return 0, false
+	}
+	if _, err := rs.Seek(0, io.SeekStart); err != nil {
+		return 0, false
+	}
+	line, br := 1, bufio.NewReader(io.LimitReader(rs, off))
+	for {
+		b, err := br.ReadByte()
+		if err != nil {
+			return line, true
+		}
+		if b == '\n' {
+			line++
+		}
+	}
+}
+
+// sizeHint is the input's size when it is a file, to size the lists once.
+func sizeHint(r io.Reader) int64 {
+	if f, ok := r.(interface{ Stat() (os.FileInfo, error) }); ok {
+		if fi, err := f.Stat(); err == nil {
+			return fi.Size()
+		}
+	}
+	if b, ok := r.(interface{ Len() int }); ok {
+		return int64(b.Len())
+	}
+	return 0
 }
 
 // The wire types tell a missing number from zero, for the contract's defaults.
@@ -157,29 +351,3 @@ func (w *scenarioJSON) scenario() (*Scenario, error) {
 	return sc, nil
 }
 
-// decodeError turns encoding/json's errors into InputErrors with a line number
-// and, for type errors, the field path.
-func decodeError(data []byte, err error) error {
-	var syn *json.SyntaxError
-	var typ *json.UnmarshalTypeError
-	switch {
-	case errors.As(err, &syn):
-		return &InputError{Msg: fmt.Sprintf("invalid JSON at line %d: %v", lineOf(data, syn.Offset), syn)}
-	case errors.As(err, &typ):
-		field := typ.Field
-		if field == "" {
-			field = "scenario"
-		}
-		return &InputError{Entry: field, Msg: fmt.Sprintf("want %s, got JSON %s (line %d)", typ.Type, typ.Value, lineOf(data, typ.Offset))}
-	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
-		return &InputError{Msg: "the scenario is empty or cut off"}
-	}
-	return &InputError{Msg: err.Error()}
-}
-
-func lineOf(data []byte, off int64) int {
-	if off > int64(len(data)) {
-		off = int64(len(data))
-	}
-	return bytes.Count(data[:off], []byte{'\n'}) + 1
-}

@@ -79,7 +79,7 @@ const LevelUnknown = 0.8
 func (w Weights) score(e Explain) int32 {
 	s := w.Distance*e.Distance + w.Language*e.Language + w.Availability*e.Availability +
 		w.Priority*e.Priority + w.Load*e.Load + w.Continuity*e.Continuity + w.Skill*e.Skill
-	return int32(math.Round(min(max(s, 0), 1) * scoreUnit))
+	return units(s)
 }
 
 func round4(x float64) float64 { return math.Round(x*1e4) / 1e4 }
