@@ -350,4 +350,3 @@ func (w *scenarioJSON) scenario() (*Scenario, error) {
 	}
 	return sc, nil
 }
-
