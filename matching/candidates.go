@@ -1,6 +1,7 @@
 package matching
 
 import (
+	"errors"
 	"math"
 	"math/bits"
 	"runtime"
@@ -157,13 +158,16 @@ func trailing(x uint64) int { return bits.TrailingZeros64(x) }
 // requests. Workers fill a small scratch block per chunk of requests and copy
 // it into the shared arrays at a reserved offset: one pass over the candidates
 // and no growing of large slices, whose fresh pages are what costs most here.
-func findPairs(p *problem, s *spatial, workers int) *pairs {
+func findPairs(p *problem, s *spatial, workers int) (*pairs, error) {
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
 	bound := 0
 	for j := range p.reqs {
 		bound += s.candidates(p, j)
+	}
+	if bound > math.MaxInt32 {
+		return nil, errTooManyPairs
 	}
 	ps := &pairs{start: make([]int32, len(p.reqs)), end: make([]int32, len(p.reqs)),
 		vol: bigSlice[int32](bound), score: bigSlice[int32](bound), dist: bigSlice[float32](bound)}
@@ -200,8 +204,10 @@ func findPairs(p *problem, s *spatial, workers int) *pairs {
 	wg.Wait()
 	n := int(used.Load())
 	ps.vol, ps.score, ps.dist = ps.vol[:n:n], ps.score[:n:n], ps.dist[:n:n]
-	return ps
+	return ps, nil
 }
+
+var errTooManyPairs = errors.New("matching: more than 2^31 candidate pairs; split the scenario by region")
 
 // candidates is how many volunteers request j's scan looks at, an upper bound
 // of its feasible pairs.

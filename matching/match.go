@@ -70,7 +70,10 @@ func Solve(sc *Scenario, cfg Config) (*Result, error) {
 		return nil, err
 	}
 	sp := newSpatial(p)
-	ps := findPairs(p, sp, cfg.Workers)
+	ps, err := findPairs(p, sp, cfg.Workers)
+	if err != nil {
+		return nil, err
+	}
 	s, err := solve(p, ps)
 	if err != nil {
 		return nil, err
