@@ -154,105 +154,114 @@ func (s *spatial) box(lat, lon, km float64) (r0, r1, c0, c1 int, ok bool) {
 
 func trailing(x uint64) int { return bits.TrailingZeros64(x) }
 
-// findPairs builds every feasible pair with its score, in parallel over
-// requests. Workers fill a small scratch block per chunk of requests and copy
-// it into the shared arrays at a reserved offset: one pass over the candidates
-// and no growing of large slices, whose fresh pages are what costs most here.
+// findPairs builds every feasible pair with its score, in request order,
+// in two parallel passes over the candidates: the first counts each request's
+// pairs, the second writes them straight into arrays of the exact size. The
+// count pass costs less than growing or over-allocating large arrays, whose
+// fresh pages are what costs most on the VMs Lotse is measured on.
 func findPairs(p *problem, s *spatial, workers int) (*pairs, error) {
+	nR := len(p.reqs)
+	count := make([]int32, nR)
+	parallel(nR, workers, func(j int) {
+		n := int32(0)
+		s.visit(p, j, func(*gridEntry, float64) { n++ })
+		count[j] = n
+	})
+	ps := &pairs{start: make([]int32, nR), end: make([]int32, nR)}
+	total := int64(0)
+	for j, n := range count {
+		ps.start[j] = int32(total)
+		total += int64(n)
+		if total > math.MaxInt32 {
+			return nil, errTooManyPairs
+		}
+		ps.end[j] = int32(total)
+	}
+	ps.vol, ps.score, ps.dist = bigSlice[int32](int(total)), bigSlice[int32](int(total)), bigSlice[float32](int(total))
+	parallel(nR, workers, func(j int) {
+		k := ps.start[j]
+		base, fast := p.requestBase(j), p.fastScore(j)
+		s.visit(p, j, func(e *gridEntry, km float64) {
+			if e.plain && fast.ok {
+				// The common case, from the entry alone (see scorePair).
+				ps.score[k] = units(base + e.load + fast.distance*max(0, 1-km*e.invReach) + fast.language +
+					fast.slotShare*float64(popcount(e.avail&fast.slots)))
+			} else {
+				ps.score[k] = p.scorePair(j, base, e.vi, km)
+			}
+			ps.vol[k], ps.dist[k] = e.vi, float32(km)
+			k++
+		})
+	})
+	return ps, nil
+}
+
+var errTooManyPairs = errors.New("matching: more than 2^31 feasible pairs; split the scenario by region")
+
+// parallel calls fn for 0..n-1 on workers goroutines (0: all CPUs), in chunks.
+func parallel(n, workers int, fn func(int)) {
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
-	bound := 0
-	for j := range p.reqs {
-		bound += s.candidates(p, j)
-	}
-	if bound > math.MaxInt32 {
-		return nil, errTooManyPairs
-	}
-	ps := &pairs{start: make([]int32, len(p.reqs)), end: make([]int32, len(p.reqs)),
-		vol: bigSlice[int32](bound), score: bigSlice[int32](bound), dist: bigSlice[float32](bound)}
 	const chunk = 32
-	var next, used atomic.Int64
+	var next atomic.Int64
 	var wg sync.WaitGroup
 	for range workers {
 		wg.Go(func() {
-			var vol, score []int32
-			var dist []float32
 			for {
 				lo := int(next.Add(chunk)) - chunk
-				if lo >= len(p.reqs) {
+				if lo >= n {
 					return
 				}
-				hi := min(lo+chunk, len(p.reqs))
-				vol, score, dist = vol[:0], score[:0], dist[:0]
-				for j := lo; j < hi; j++ {
-					ps.start[j] = int32(len(vol))
-					vol, score, dist = s.feasible(p, j, vol, score, dist)
-					ps.end[j] = int32(len(vol))
-				}
-				off := int32(used.Add(int64(len(vol)))) - int32(len(vol))
-				copy(ps.vol[off:], vol)
-				copy(ps.score[off:], score)
-				copy(ps.dist[off:], dist)
-				for j := lo; j < hi; j++ {
-					ps.start[j] += off
-					ps.end[j] += off
+				for j := lo; j < min(lo+chunk, n); j++ {
+					fn(j)
 				}
 			}
 		})
 	}
 	wg.Wait()
-	n := int(used.Load())
-	ps.vol, ps.score, ps.dist = ps.vol[:n:n], ps.score[:n:n], ps.dist[:n:n]
-	return ps, nil
 }
 
-var errTooManyPairs = errors.New("matching: more than 2^31 candidate pairs; split the scenario by region")
-
-// candidates is how many volunteers request j's scan looks at, an upper bound
-// of its feasible pairs.
-func (s *spatial) candidates(p *problem, j int) int {
-	r := &p.reqs[j]
-	if r.cat >= len(s.grids) || len(s.grids[r.cat].entries) == 0 {
-		return 0
-	}
-	r0, r1, c0, c1, ok := s.box(r.lat, r.lon, s.reachKm)
-	if !ok {
-		return 0
-	}
-	g, n := &s.grids[r.cat], 0
-	for row := r0; row <= r1; row++ {
-		n += int(g.start[row*s.cols+c1+1] - g.start[row*s.cols+c0])
-	}
-	return n
+// fastScoring holds a request's weighted factor parts for volunteers whose
+// score needs nothing but their grid entry.
+type fastScoring struct {
+	ok        bool // no continuity to check: the fast score applies to plain entries
+	distance  float64
+	language  float64
+	slotShare float64
+	slots     uint32
 }
 
-// feasible appends every volunteer feasible for request j (hard constraints 1
-// to 5 of the contract; capacity is the solver's business) with score and
-// distance, in a fixed order.
-func (s *spatial) feasible(p *problem, j int, vol, score []int32, dist []float32) ([]int32, []int32, []float32) {
+func (p *problem) fastScore(j int) fastScoring {
+	r, w := &p.reqs[j], p.w
+	f := fastScoring{ok: r.prev == nil, distance: w.Distance, slots: r.slots}
+	if r.slots != 0 {
+		f.slotShare = w.Availability / float64(popcount(r.slots))
+	}
+	if r.langs != 0 {
+		f.language = w.Language * LevelUnknown
+	}
+	return f
+}
+
+// visit calls fn for every volunteer feasible for request j (hard constraints
+// 1 to 5 of the contract; capacity is the solver's business), with the
+// distance, in grid order.
+func (s *spatial) visit(p *problem, j int, fn func(e *gridEntry, km float64)) {
 	r := &p.reqs[j]
 	if r.cat >= len(s.grids) || len(s.grids[r.cat].entries) == 0 {
-		return vol, score, dist
+		return
 	}
 	g := &s.grids[r.cat]
 	r0, r1, c0, c1, ok := s.box(r.lat, r.lon, s.reachKm)
 	if !ok {
-		return vol, score, dist
-	}
-	base := p.requestBase(j)
-	w := p.w
-	var slotShare float64
-	if r.slots != 0 {
-		slotShare = w.Availability / float64(popcount(r.slots))
-	}
-	langUnknown := 0.0
-	if r.langs != 0 {
-		langUnknown = w.Language * LevelUnknown
+		return
 	}
 	for row := r0; row <= r1; row++ {
 		cell := row * s.cols
-		for _, e := range g.entries[g.start[cell+c0]:g.start[cell+c1+1]] {
+		entries := g.entries[g.start[cell+c0]:g.start[cell+c1+1]]
+		for i := range entries {
+			e := &entries[i]
 			if r.langs != 0 && e.langs&r.langs == 0 ||
 				r.slots != 0 && e.avail&r.slots == 0 ||
 				r.bgDay >= 0 && e.bgDay < r.bgDay {
@@ -269,24 +278,11 @@ func (s *spatial) feasible(p *problem, j int, vol, score []int32, dist []float32
 				v := &p.vols[e.vi]
 				km = haversineKm(v.lat, v.lon, r.lat, r.lon)
 			}
-			if km > e.reach+distanceSlackKm {
-				continue
+			if km <= e.reach+distanceSlackKm {
+				fn(e, km)
 			}
-			var sc int32
-			if e.plain && r.prev == nil {
-				// The common case, from the entry alone (see scorePair).
-				x := base + e.load + w.Distance*max(0, 1-km*e.invReach) + langUnknown +
-					slotShare*float64(popcount(e.avail&r.slots))
-				sc = units(x)
-			} else {
-				sc = p.scorePair(j, base, e.vi, km)
-			}
-			vol = append(vol, e.vi)
-			score = append(score, sc)
-			dist = append(dist, float32(km))
 		}
 	}
-	return vol, score, dist
 }
 
 // explain computes the factors of pair (request j, volunteer vi) at km.
