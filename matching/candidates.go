@@ -1,7 +1,6 @@
 package matching
 
 import (
-	"errors"
 	"math"
 	"math/bits"
 	"runtime"
@@ -196,7 +195,7 @@ func findPairs(p *problem, s *spatial, workers int) (*pairs, error) {
 	return ps, nil
 }
 
-var errTooManyPairs = errors.New("matching: more than 2^31 feasible pairs; split the scenario by region")
+var errTooManyPairs = &InputError{Msg: "more than 2^31 feasible pairs: split the scenario by region"}
 
 // parallel calls fn for 0..n-1 on workers goroutines (0: all CPUs), in chunks.
 func parallel(n, workers int, fn func(int)) {

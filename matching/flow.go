@@ -71,7 +71,21 @@ func solve(p *problem, ps *pairs) (*solver, error) {
 		parentA: make([]int32, nR+nV), parentN: make([]int32, nR+nV)}
 	for i := range p.vols {
 		s.free[i] = p.vols[i].free
-		s.slot0[i+1] = s.slot0[i] + p.vols[i].free
+	}
+	if supply > int64(ps.len()) {
+		// A volunteer takes at most one slot per pair: capacity beyond their
+		// pairs is unusable, and clamped, the slot arrays never outgrow the
+		// pairs (capacities in the millions made them gigabytes).
+		deg := make([]int32, nV)
+		for _, v := range ps.vol {
+			deg[v]++
+		}
+		for i := range s.free {
+			s.free[i] = min(s.free[i], deg[i])
+		}
+	}
+	for i := range p.vols {
+		s.slot0[i+1] = s.slot0[i] + s.free[i]
 	}
 	s.slotPair = make([]int32, s.slot0[nV])
 	s.slotReq = make([]int32, s.slot0[nV])

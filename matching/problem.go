@@ -105,9 +105,14 @@ func compile(sc *Scenario, w Weights, locate Locator) (*problem, error) {
 		}
 	}
 	reqIndex := make(map[string]int, len(sc.Requests))
+	slots := 0
 	for j := range sc.Requests {
 		if err := p.compileRequest(j, locate, reqIndex, volIndex); err != nil {
 			return nil, err
+		}
+		if slots += int(p.reqs[j].needed); slots > maxSlots {
+			return nil, &InputError{Entry: fmt.Sprintf("requests[%d].needed", j),
+				Msg: fmt.Sprintf("the requests need more than %d volunteers in all", maxSlots)}
 		}
 	}
 	return p, nil
@@ -179,10 +184,13 @@ func (p *problem) compileVolunteer(i int, locate Locator, seen map[string]int32)
 	case v.ActiveAssignments < 0:
 		return bad("active_assignments", "must not be negative, got %d", v.ActiveAssignments)
 	}
-	c.free = int32(max(v.Capacity-v.ActiveAssignments, 0))
+	free := max(v.Capacity-v.ActiveAssignments, 0)
 	if v.Capacity > 0 {
-		c.load = float64(c.free) / float64(v.Capacity)
+		c.load = float64(free) / float64(v.Capacity)
 	}
+	// A volunteer takes at most one slot of each request, so free capacity
+	// beyond the requests changes nothing; clamped, it cannot wrap in int32.
+	c.free = int32(min(free, len(p.sc.Requests)))
 	c.bgDay = -1
 	if v.BackgroundCheckValidUntil != "" {
 		d, ok := parseDay(v.BackgroundCheckValidUntil)
@@ -246,8 +254,8 @@ func (p *problem) compileRequest(j int, locate Locator, seen map[string]int, vol
 		}
 		c.slots |= 1 << bit
 	}
-	if r.Needed < 1 {
-		return bad("needed", "must be 1 or more, got %d", r.Needed)
+	if r.Needed < 1 || r.Needed > maxSlots {
+		return bad("needed", "must be 1 to %d, got %d", maxSlots, r.Needed)
 	}
 	c.needed = int32(r.Needed)
 	if r.Priority < 0 || r.Priority > 3 {

@@ -100,7 +100,7 @@ func Decode(r io.Reader) (sc *Scenario, err error) {
 			sc, err = nil, &InputError{Msg: fmt.Sprintf("unreadable scenario (%v)", p)}
 		}
 	}()
-	dec := json.NewDecoder(bufio.NewReaderSize(r, 1<<20))
+	dec := json.NewDecoder(bufio.NewReaderSize(r, 256<<10))
 	dec.DisallowUnknownFields()
 	var w scenarioJSON
 	if err := w.decode(dec, sizeHint(r)); err != nil {
@@ -175,9 +175,41 @@ func decodeField(dec *json.Decoder, v any, entry string) error {
 		return &InputError{Entry: entry, Msg: fmt.Sprintf("want a time like \"2026-11-23T09:00:00Z\", got %q", pe.Value)}
 	}
 	if err != nil && strings.Contains(err.Error(), "unknown field") {
-		return &InputError{Entry: entry, Msg: strings.TrimPrefix(err.Error(), "json: ")}
+		msg := strings.TrimPrefix(err.Error(), "json: ")
+		// goccy/go-json names the known field when the unknown key is a prefix
+		// of one ("radius" comes back as "radius_km"): do not call it unknown.
+		var name string
+		if _, e := fmt.Sscanf(msg, "unknown field %q", &name); e == nil && hasJSONField(reflect.TypeOf(v).Elem(), name) {
+			msg = fmt.Sprintf("unknown field, a shortened %q?", name)
+		}
+		return &InputError{Entry: entry, Msg: msg}
+	}
+	var syn *json.SyntaxError
+	if errors.As(err, &syn) {
+		// goccy/go-json reports some values of the wrong kind as syntax errors
+		// ("languages": "de", "capacity": 2.5): name the entry at least.
+		return &InputError{Entry: entry, Msg: "invalid JSON (or a value of the wrong kind): " +
+			strings.TrimPrefix(syn.Error(), "json: "), at: syn.Offset + 1}
+	}
+	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF) {
+		return &InputError{Entry: entry, Msg: strings.TrimPrefix(err.Error(), "json: ")} // e.g. "now": 2026
 	}
 	return err
+}
+
+// hasJSONField reports whether struct type t decodes the JSON key name.
+func hasJSONField(t reflect.Type, name string) bool {
+	if t.Kind() != reflect.Struct {
+		return false
+	}
+	for i := range t.NumField() {
+		f := t.Field(i)
+		tag, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if tag == name || f.Anonymous && tag == "" && hasJSONField(f.Type, name) {
+			return true
+		}
+	}
+	return false
 }
 
 // jsonPath turns the decoder's Go field path (Capacity, Languages) into the
