@@ -33,6 +33,8 @@ type gridEntry struct {
 	avail    uint32
 	bgDay    int32
 	vi       int32
+	muni     int32
+	anyMuni  bool
 	plain    bool // no stated language levels and no experience: the fast score applies
 }
 
@@ -113,6 +115,7 @@ func newSpatial(p *problem) *spatial {
 		v := &p.vols[i]
 		e := gridEntry{x: v.x, y: v.y, z: v.z, chord2: v.chord2, reach: v.reach, invReach: 1 / v.reach,
 			load: p.w.Load * v.load, langs: v.langs, avail: v.avail, bgDay: v.bgDay, vi: int32(i),
+			muni: v.muni, anyMuni: v.anyMuni,
 			plain: v.levels == nil && v.exp == nil}
 		for sk := v.skills; sk != 0; sk &= sk - 1 {
 			c := trailing(sk)
@@ -263,7 +266,8 @@ func (s *spatial) visit(p *problem, j int, fn func(e *gridEntry, km float64)) {
 			e := &entries[i]
 			if r.langs != 0 && e.langs&r.langs == 0 ||
 				r.slots != 0 && e.avail&r.slots == 0 ||
-				r.bgDay >= 0 && e.bgDay < r.bgDay {
+				r.bgDay >= 0 && e.bgDay < r.bgDay ||
+				!sameArea(e.muni, e.anyMuni, r.muni) {
 				continue
 			}
 			dx, dy, dz := e.x-r.x, e.y-r.y, e.z-r.z

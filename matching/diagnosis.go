@@ -93,6 +93,9 @@ func (d *diagnosis) why(j int) (code, reason string) {
 					if c2 > areaChord2 || len(mine) > 0 && mine[e.vi] {
 						continue
 					}
+					if !sameArea(e.muni, e.anyMuni, r.muni) {
+						continue // not theirs to help: not a near miss either
+					}
 					v, km := &p.vols[e.vi], arcKm(c2)
 					withSkill++
 					if r.langs != 0 && v.langs&r.langs == 0 {

@@ -20,8 +20,10 @@ type Result struct {
 	Unfilled    []Unfilled   `json:"unfilled"`
 	Stats       Stats        `json:"stats"`
 
-	p  *problem
-	ps *pairs
+	p    *problem
+	ps   *pairs
+	used []bool // per pair: assigned
+	byID map[string]int
 }
 
 // Assignment is one chosen pair.
@@ -78,7 +80,7 @@ func Solve(sc *Scenario, cfg Config) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	res := &Result{p: p, ps: ps, Assignments: []Assignment{}, Unfilled: []Unfilled{}}
+	res := &Result{p: p, ps: ps, used: s.used, Assignments: []Assignment{}, Unfilled: []Unfilled{}}
 	var total int64
 	for j := range p.reqs {
 		lo, hi := ps.start[j], ps.end[j]
@@ -114,6 +116,43 @@ func Solve(sc *Scenario, cfg Config) (*Result, error) {
 	res.Stats.TotalScore = float64(total) / scoreUnit
 	res.Stats.Millis = float64(time.Since(start).Microseconds()) / 1000
 	return res, nil
+}
+
+// Alternatives returns up to n feasible volunteers the result did not assign
+// to request id, best score first (volunteer order breaks ties): whom a
+// coordinator may pick instead.
+func (r *Result) Alternatives(id string, n int) []Assignment {
+	if r.byID == nil {
+		r.byID = make(map[string]int, len(r.p.reqs))
+		for j := range r.p.sc.Requests {
+			r.byID[r.p.sc.Requests[j].ID] = j
+		}
+	}
+	j, ok := r.byID[id]
+	if !ok || n <= 0 {
+		return nil
+	}
+	ps := r.ps
+	var idx []int32
+	for a := ps.start[j]; a < ps.end[j]; a++ {
+		if !r.used[a] {
+			idx = append(idx, a)
+		}
+	}
+	slices.SortStableFunc(idx, func(a, b int32) int {
+		if c := cmp.Compare(ps.score[b], ps.score[a]); c != 0 {
+			return c
+		}
+		return cmp.Compare(ps.vol[a], ps.vol[b])
+	})
+	out := make([]Assignment, 0, min(n, len(idx)))
+	for _, a := range idx[:min(n, len(idx))] {
+		vi := ps.vol[a]
+		out = append(out, Assignment{Request: id, Volunteer: r.p.sc.Volunteers[vi].ID,
+			Score: float64(ps.score[a]) / scoreUnit, DistanceKm: roundKm(float64(ps.dist[a])),
+			Explain: r.p.explain(j, vi, float64(ps.dist[a])).rounded()})
+	}
+	return out
 }
 
 func (e Explain) rounded() Explain {

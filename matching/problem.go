@@ -29,6 +29,7 @@ type problem struct {
 	reqs    []req
 	maxKm   float64 // the longest reach of any volunteer
 	catName []string
+	munis   map[string]int32 // municipality → 1.. (0: none given)
 }
 
 type vol struct {
@@ -44,6 +45,8 @@ type vol struct {
 	load     float64
 	levels   []langLevel // stated levels; others are LevelUnknown
 	exp      map[int]int // category bit → completed assignments
+	muni     int32       // 0: none given
+	anyMuni  bool        // consents to help in other municipalities
 }
 
 type langLevel struct {
@@ -60,6 +63,7 @@ type req struct {
 	bgDay             int32 // day a Führungszeugnis must be valid on; -1: not required
 	priority          float64
 	prev              []int32 // volunteers who helped this beneficiary before
+	muni              int32   // 0: none given
 }
 
 var (
@@ -97,7 +101,8 @@ func compile(sc *Scenario, w Weights, locate Locator) (*problem, error) {
 		return nil, &InputError{Entry: "max_distance_km", Msg: fmt.Sprintf("must be more than 0, got %g", sc.MaxDistanceKm)}
 	}
 	p := &problem{sc: sc, w: w, nowDay: dayNumber(sc.Now.UTC()), cats: map[string]int{}, langs: map[string]int{},
-		vols: make([]vol, len(sc.Volunteers)), reqs: make([]req, len(sc.Requests))}
+		munis: map[string]int32{},
+		vols:  make([]vol, len(sc.Volunteers)), reqs: make([]req, len(sc.Requests))}
 	volIndex := make(map[string]int32, len(sc.Volunteers))
 	for i := range sc.Volunteers {
 		if err := p.compileVolunteer(i, locate, volIndex); err != nil {
@@ -191,6 +196,7 @@ func (p *problem) compileVolunteer(i int, locate Locator, seen map[string]int32)
 	// A volunteer takes at most one slot of each request, so free capacity
 	// beyond the requests changes nothing; clamped, it cannot wrap in int32.
 	c.free = int32(min(free, len(p.sc.Requests)))
+	c.muni, c.anyMuni = p.municipality(v.Municipality), v.Neighbouring
 	c.bgDay = -1
 	if v.BackgroundCheckValidUntil != "" {
 		d, ok := parseDay(v.BackgroundCheckValidUntil)
@@ -258,6 +264,7 @@ func (p *problem) compileRequest(j int, locate Locator, seen map[string]int, vol
 		return bad("needed", "must be 1 to %d, got %d", maxSlots, r.Needed)
 	}
 	c.needed = int32(r.Needed)
+	c.muni = p.municipality(r.Municipality)
 	if r.Priority < 0 || r.Priority > 3 {
 		return bad("priority", "must be 0 (normal) to 3 (urgent), got %d", r.Priority)
 	}
@@ -311,6 +318,24 @@ func place(plz string, lat, lon *float64, locate Locator, at func(string) string
 		return plat, plon, nil
 	}
 	return 0, 0, &InputError{Entry: at("plz"), Msg: "missing: give a postal code or lat and lon"}
+}
+
+// municipality numbers an AGS; "" is 0, no municipality.
+func (p *problem) municipality(ags string) int32 {
+	if ags == "" {
+		return 0
+	}
+	n, ok := p.munis[ags]
+	if !ok {
+		n = int32(len(p.munis) + 1)
+		p.munis[ags] = n
+	}
+	return n
+}
+
+// sameArea reports whether a volunteer may help in the request's municipality.
+func sameArea(vMuni int32, anyMuni bool, rMuni int32) bool {
+	return anyMuni || vMuni == 0 || rMuni == 0 || vMuni == rMuni
 }
 
 func (p *problem) category(s string) (int, error) {

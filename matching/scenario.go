@@ -50,6 +50,10 @@ type Volunteer struct {
 	LanguageLevels map[string]string `json:"language_levels,omitempty"`
 	// Experience counts completed assignments per category.
 	Experience map[string]int `json:"experience,omitempty"`
+	// Municipality (an AGS) and Neighbouring: a volunteer with a municipality
+	// helps with requests of another municipality only with this consent.
+	Municipality string `json:"municipality,omitempty"`
+	Neighbouring bool   `json:"neighbouring_municipalities,omitempty"`
 }
 
 // Request is one need for help. Fields after the contract's are optional
@@ -70,6 +74,8 @@ type Request struct {
 	// PreviousVolunteers are IDs of volunteers who helped the same beneficiary
 	// before; pairing them again scores the continuity factor.
 	PreviousVolunteers []string `json:"previous_volunteers,omitempty"`
+	// Municipality is the request's AGS; see Volunteer.Neighbouring.
+	Municipality string `json:"municipality,omitempty"`
 }
 
 // InputError is an invalid scenario. Entry names the offending entry as a JSON

@@ -59,6 +59,7 @@ type Store struct {
 	volunteers, volunteerEmails, requests  *mongo.Collection
 	outbox, mailLog, usedLinks, rateLimits *mongo.Collection
 	audit, auditHeads                      *mongo.Collection
+	proposals                              *mongo.Collection
 }
 
 // Open connects to MongoDB at opts.URI, or starts the embedded FerretDB in
@@ -131,6 +132,7 @@ func New(client *mongo.Client, database string, embedded bool) *Store {
 		rateLimits:      db.Collection("rate_limits"),
 		audit:           db.Collection("audit"),
 		auditHeads:      db.Collection("audit_heads"),
+		proposals:       db.Collection("proposals"),
 	}
 }
 
