@@ -16,17 +16,10 @@ import (
 // newTestService returns the real Service (its store at svc.Store) on a fresh
 // embedded database holding one demo-like tenant with two municipalities:
 // Binzen (08336006, PLZ 79589) and Lörrach (08336050, PLZ 79539, 79540, 79541).
-func newTestService(t *testing.T) (*service.Service, *domain.Tenant) {
+func newTestService(t testing.TB) (*service.Service, *domain.Tenant) {
 	t.Helper()
-	st := storetest.New(t)
-	tr, err := templates.LoadTranslator()
-	if err != nil {
-		t.Fatal(err)
-	}
-	svc, err := service.New(st, geo.Default(), tr, slog.New(slog.DiscardHandler), "http://lotse.test", []byte(strings.Repeat("k", 32)))
-	if err != nil {
-		t.Fatal(err)
-	}
+	svc := newBareService(t)
+	st := svc.Store
 	tn := &domain.Tenant{
 		Slug: "loerrach", Name: "Landkreis Lörrach", Kind: domain.KindLandkreis, PrivacyVersion: "2026-01",
 		Municipalities: []domain.Municipality{
@@ -38,4 +31,19 @@ func newTestService(t *testing.T) (*service.Service, *domain.Tenant) {
 		t.Fatal(err)
 	}
 	return svc, tn
+}
+
+// newBareService is the real Service on a fresh embedded database without
+// tenants.
+func newBareService(t testing.TB) *service.Service {
+	t.Helper()
+	tr, err := templates.LoadTranslator()
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc, err := service.New(storetest.New(t), geo.Default(), tr, slog.New(slog.DiscardHandler), "http://lotse.test", []byte(strings.Repeat("k", 32)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return svc
 }

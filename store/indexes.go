@@ -33,10 +33,9 @@ func (s *Store) indexes() map[*mongo.Collection][]mongo.IndexModel {
 			plain(bson.D{{Key: "tenant_id", Value: 1}, {Key: "status", Value: 1}}, "tenant_status"),
 			plain(bson.D{{Key: "tenant_id", Value: 1}, {Key: "municipality", Value: 1}}, "tenant_municipality"),
 		},
-		s.outbox:    {plain(bson.D{{Key: "next_attempt_at", Value: 1}}, "due")},
-		s.mailLog:   {plain(bson.D{{Key: "tenant_id", Value: 1}, {Key: "done_at", Value: 1}}, "tenant_done")},
-		s.audit:     {unique(bson.D{{Key: "tenant_id", Value: 1}, {Key: "seq", Value: 1}}, "tenant_seq_unique")},
-		s.proposals: {plain(bson.D{{Key: "tenant_id", Value: 1}, {Key: "run", Value: 1}}, "tenant_run")},
+		s.outbox:  {plain(bson.D{{Key: "next_attempt_at", Value: 1}}, "due")},
+		s.mailLog: {plain(bson.D{{Key: "tenant_id", Value: 1}, {Key: "done_at", Value: 1}}, "tenant_done")},
+		s.audit:   {unique(bson.D{{Key: "tenant_id", Value: 1}, {Key: "seq", Value: 1}}, "tenant_seq_unique")},
 	}
 }
 

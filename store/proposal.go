@@ -3,6 +3,9 @@ package store
 import (
 	"bytes"
 	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
 	"slices"
 	"time"
 
@@ -16,35 +19,41 @@ import (
 // (DESIGN.md: keep what is still to be decided apart from history).
 
 type candidateDoc struct {
-	Volunteer  bson.ObjectID `bson:"volunteer"`
-	Score      float64       `bson:"score"`
-	DistanceKm float64       `bson:"distance_km"`
-	Factors    factorsDoc    `bson:"factors"`
+	Volunteer  bson.ObjectID `json:"v"`
+	Score      float64       `json:"s"`
+	DistanceKm float64       `json:"d"`
+	Factors    factorsDoc    `json:"f"`
 }
 
-type factorsDoc struct {
-	Distance     float64 `bson:"distance"`
-	Language     float64 `bson:"language"`
-	Availability float64 `bson:"availability"`
-	Priority     float64 `bson:"priority"`
-	Load         float64 `bson:"load"`
-	Continuity   float64 `bson:"continuity"`
-	Skill        float64 `bson:"skill"`
+// factorsDoc is the seven factors in a fixed order, to keep the blob small:
+// distance, language, availability, priority, load, continuity, skill.
+type factorsDoc [7]float64
+
+// proposalsDoc holds one municipality's proposals of the latest run, so a run
+// writes one document per municipality and a review reads them by _id: on the
+// embedded backend anything else would scan. The items are one JSON blob:
+// nobody queries inside them, and FerretDB converts every field of a document
+// through its own JSON form, which for a Landkreis' thousands of nested
+// candidates took seconds per write and read; a blob takes milliseconds.
+type proposalsDoc struct {
+	ID           string        `bson:"_id"` // tenant hex + ":" + AGS
+	TenantID     bson.ObjectID `bson:"tenant_id"`
+	Municipality string        `bson:"municipality"`
+	Run          bson.ObjectID `bson:"run"`
+	At           time.Time     `bson:"at"`
+	Items        []byte        `bson:"items"` // JSON of []proposalItem
 }
 
-type proposalDoc struct {
-	ID           bson.ObjectID  `bson:"_id"`
-	TenantID     bson.ObjectID  `bson:"tenant_id"`
-	Request      bson.ObjectID  `bson:"request"`
-	Municipality string         `bson:"municipality"`
-	Run          bson.ObjectID  `bson:"run"`
-	At           time.Time      `bson:"at"`
-	Proposed     []candidateDoc `bson:"proposed"`
-	Alternatives []candidateDoc `bson:"alternatives"`
-	Missing      int            `bson:"missing"`
-	Reason       string         `bson:"reason,omitempty"`
-	ReasonCode   string         `bson:"reason_code,omitempty"`
+type proposalItem struct {
+	Request      bson.ObjectID  `json:"request"`
+	Proposed     []candidateDoc `json:"proposed"`
+	Alternatives []candidateDoc `json:"alternatives"`
+	Missing      int            `json:"missing,omitempty"`
+	Reason       string         `json:"reason,omitempty"`
+	ReasonCode   string         `json:"reason_code,omitempty"`
 }
+
+func proposalsID(tenant domain.ID, ags string) string { return tenant.Hex() + ":" + ags }
 
 func candidatesToDoc(cs []domain.Candidate) []candidateDoc {
 	out := make([]candidateDoc, len(cs))
@@ -59,18 +68,18 @@ func candidatesToDoc(cs []domain.Candidate) []candidateDoc {
 func (d candidateDoc) domain() domain.Candidate {
 	f := d.Factors
 	return domain.Candidate{Volunteer: domain.ID(d.Volunteer), Score: d.Score, DistanceKm: d.DistanceKm,
-		Factors: domain.Factors{Distance: f.Distance, Language: f.Language, Availability: f.Availability,
-			Priority: f.Priority, Load: f.Load, Continuity: f.Continuity, Skill: f.Skill}}
+		Factors: domain.Factors{Distance: f[0], Language: f[1], Availability: f[2],
+			Priority: f[3], Load: f[4], Continuity: f[5], Skill: f[6]}}
 }
 
-func (d *proposalDoc) domain() *domain.Proposal {
-	p := &domain.Proposal{ID: domain.ID(d.ID), Tenant: domain.ID(d.TenantID), Request: domain.ID(d.Request),
-		Municipality: d.Municipality, Run: domain.ID(d.Run), At: d.At, Missing: d.Missing,
-		Reason: d.Reason, ReasonCode: d.ReasonCode}
-	for _, c := range d.Proposed {
+func (it *proposalItem) domain(d *proposalsDoc) *domain.Proposal {
+	p := &domain.Proposal{ID: domain.ID(it.Request), Tenant: domain.ID(d.TenantID), Request: domain.ID(it.Request),
+		Municipality: d.Municipality, Run: domain.ID(d.Run), At: d.At, Missing: it.Missing,
+		Reason: it.Reason, ReasonCode: it.ReasonCode}
+	for _, c := range it.Proposed {
 		p.Proposed = append(p.Proposed, c.domain())
 	}
-	for _, c := range d.Alternatives {
+	for _, c := range it.Alternatives {
 		p.Alternatives = append(p.Alternatives, c.domain())
 	}
 	return p
@@ -107,54 +116,124 @@ func (s *Store) OpenRequests(ctx context.Context, sc domain.Scope) ([]*domain.He
 	return out, nil
 }
 
-// ReplaceProposals stores a run's proposals, then deletes the scope's
-// proposals of older runs. Run IDs grow with time, so of two overlapping runs the
-// newer one's proposals remain, whichever finishes last; readers meanwhile may
-// see both runs and keep the newer (Proposals does).
+// ReplaceProposals stores a run's proposals: one document per municipality of
+// the scope, each replaced whole, so a municipality without open requests is
+// emptied too. Run IDs grow with time: a document already holding a newer
+// run's proposals is left as it is, so of two overlapping runs the newer wins.
 func (s *Store) ReplaceProposals(ctx context.Context, sc domain.Scope, run domain.ID, ps []*domain.Proposal) error {
-	if len(ps) > 0 {
-		docs := make([]any, len(ps))
-		for i, p := range ps {
-			if p.ID.IsZero() {
-				p.ID = domain.NewID(s.now())
-			}
-			p.Tenant, p.Run = sc.Tenant, run
-			docs[i] = proposalDoc{ID: oid(p.ID), TenantID: oid(sc.Tenant), Request: oid(p.Request),
-				Municipality: p.Municipality, Run: oid(run), At: p.At, Proposed: candidatesToDoc(p.Proposed),
-				Alternatives: candidatesToDoc(p.Alternatives), Missing: p.Missing, Reason: p.Reason, ReasonCode: p.ReasonCode}
+	munis := sc.Municipalities
+	if sc.Role == domain.RoleAdmin {
+		t, err := s.Tenant(ctx, sc.Tenant)
+		if err != nil {
+			return err
 		}
-		if _, err := s.proposals.InsertMany(ctx, docs); err != nil {
-			return wrap(err, "store proposals")
+		munis = nil
+		for _, m := range t.Municipalities {
+			munis = append(munis, m.AGS)
 		}
 	}
-	filter := bson.D{{Key: "tenant_id", Value: oid(sc.Tenant)}, {Key: "run", Value: bson.D{{Key: "$lt", Value: oid(run)}}}}
-	if sc.Role != domain.RoleAdmin {
-		filter = append(filter, bson.E{Key: "municipality", Value: bson.D{{Key: "$in", Value: nonNil(sc.Municipalities)}}})
+	now := s.now()
+	items := make(map[string][]proposalItem, len(munis))
+	for _, ags := range munis {
+		items[ags] = []proposalItem{}
 	}
-	_, err := s.proposals.DeleteMany(ctx, filter)
-	return wrap(err, "delete old proposals")
+	for _, p := range ps {
+		if _, ok := items[p.Municipality]; !ok {
+			continue // outside the scope: not this run's to write
+		}
+		p.ID, p.Tenant, p.Run, p.At = p.Request, sc.Tenant, run, now
+		items[p.Municipality] = append(items[p.Municipality], proposalItem{Request: oid(p.Request),
+			Proposed: candidatesToDoc(p.Proposed), Alternatives: candidatesToDoc(p.Alternatives),
+			Missing: p.Missing, Reason: p.Reason, ReasonCode: p.ReasonCode})
+	}
+	for _, ags := range munis {
+		blob, err := json.Marshal(items[ags])
+		if err != nil {
+			return fmt.Errorf("store: encode proposals: %w", err)
+		}
+		d := &proposalsDoc{ID: proposalsID(sc.Tenant, ags), TenantID: oid(sc.Tenant), Municipality: ags,
+			Run: oid(run), At: now, Items: blob}
+		if err := s.replaceProposals(ctx, d); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
-// Proposals returns the scope's current proposals, one per request (the newest
-// run's), oldest request first.
-func (s *Store) Proposals(ctx context.Context, sc domain.Scope) ([]*domain.Proposal, error) {
-	var docs []proposalDoc
-	if err := s.findAll(ctx, s.proposals, bson.D{{Key: "tenant_id", Value: oid(sc.Tenant)}}, &docs); err != nil {
-		return nil, err
+func (s *Store) replaceProposals(ctx context.Context, d *proposalsDoc) error {
+	if s.embedded {
+		defer s.locks.lock("proposals\x00" + d.ID)()
+		var cur struct {
+			Run bson.ObjectID `bson:"run"`
+		}
+		err := s.proposals.FindOne(ctx, bson.D{{Key: "_id", Value: d.ID}}).Decode(&cur)
+		if err == nil && bytes.Compare(cur.Run[:], d.Run[:]) > 0 {
+			return nil
+		}
+		if err != nil && !errors.Is(err, mongo.ErrNoDocuments) {
+			return wrap(err, "read proposals")
+		}
+		// FerretDB replaces a large document field by field (seconds for a
+		// Landkreis); deleting and inserting it by _id takes milliseconds. Readers
+		// take the same lock, so none sees the gap.
+		if _, err := s.proposals.DeleteOne(ctx, bson.D{{Key: "_id", Value: d.ID}}); err != nil {
+			return wrap(err, "store proposals")
+		}
+		_, err = s.proposals.InsertOne(ctx, d)
+		return wrap(err, "store proposals")
 	}
-	newest := map[bson.ObjectID]*proposalDoc{}
-	for i := range docs {
-		d := &docs[i]
-		if !sc.SeesMunicipality(d.Municipality) {
+	_, err := s.proposals.ReplaceOne(ctx, bson.D{{Key: "_id", Value: d.ID}, {Key: "run", Value: bson.D{{Key: "$lt", Value: d.Run}}}},
+		d, optionsUpsert())
+	if mongo.IsDuplicateKeyError(err) {
+		return nil // a newer run's proposals are there
+	}
+	return wrap(err, "store proposals")
+}
+
+// Proposals returns the scope's current proposals, one per open request, in
+// request order: one read by _id per municipality.
+func (s *Store) Proposals(ctx context.Context, sc domain.Scope) ([]*domain.Proposal, error) {
+	munis := sc.Municipalities
+	switch sc.Role {
+	case domain.RoleAdmin:
+		t, err := s.Tenant(ctx, sc.Tenant)
+		if errors.Is(err, domain.ErrNotFound) {
+			return nil, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		munis = nil
+		for _, m := range t.Municipalities {
+			munis = append(munis, m.AGS)
+		}
+	case domain.RoleCoordinator:
+	default:
+		return nil, nil
+	}
+	var out []*domain.Proposal
+	for _, ags := range munis {
+		var d proposalsDoc
+		id := proposalsID(sc.Tenant, ags)
+		unlock := func() {}
+		if s.embedded {
+			unlock = s.locks.lock("proposals\x00" + id)
+		}
+		err := s.proposals.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&d)
+		unlock()
+		if errors.Is(err, mongo.ErrNoDocuments) {
 			continue
 		}
-		if cur, ok := newest[d.Request]; !ok || cur.Run.Hex() < d.Run.Hex() {
-			newest[d.Request] = d
+		if err != nil {
+			return nil, wrap(err, "read proposals")
 		}
-	}
-	out := make([]*domain.Proposal, 0, len(newest))
-	for _, d := range newest {
-		out = append(out, d.domain())
+		var list []proposalItem
+		if err := json.Unmarshal(d.Items, &list); err != nil {
+			return nil, fmt.Errorf("store: decode proposals %s: %w", id, err)
+		}
+		for i := range list {
+			out = append(out, list[i].domain(&d))
+		}
 	}
 	sortByRequest(out)
 	return out, nil
