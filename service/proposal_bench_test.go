@@ -73,10 +73,10 @@ func seedLarge(b *testing.B, svc *service.Service, tn *domain.Tenant, nv, nr int
 			Email: fmt.Sprintf("v%d@example.org", i), PLZ: p.plz,
 			Lat: place.Point.Lat + rng.NormFloat64()*0.01, Lon: place.Point.Lon + rng.NormFloat64()*0.015,
 			RadiusKm: 5 + rng.IntN(30), Transport: []string{"car"},
-			Languages: []domain.LanguageSkill{{Code: "de", Level: "native"}, {Code: langs[rng.IntN(len(langs))], Level: "B1"}},
-			Skills: []string{domain.Skills[rng.IntN(len(domain.Skills))], domain.Skills[rng.IntN(len(domain.Skills))]},
+			Languages:    []domain.LanguageSkill{{Code: "de", Level: "native"}, {Code: langs[rng.IntN(len(langs))], Level: "B1"}},
+			Skills:       []string{domain.Skills[rng.IntN(len(domain.Skills))], domain.Skills[rng.IntN(len(domain.Skills))]},
 			Availability: []string{domain.Slots()[rng.IntN(21)], domain.Slots()[rng.IntN(21)], domain.Slots()[rng.IntN(21)]},
-			Capacity: 1 + rng.IntN(3), MaxHoursPerMonth: 10, Neighbouring: rng.IntN(2) == 0,
+			Capacity:     1 + rng.IntN(3), MaxHoursPerMonth: 10, Neighbouring: rng.IntN(2) == 0,
 			PrivacyVersion: "2026-01", PrivacyConsentAt: time.Now(), Locale: "de", Status: domain.VolunteerActive})
 	}
 	if err := svc.Store.InsertVolunteers(ctx, vs); err != nil {
