@@ -141,6 +141,14 @@ func authzTable() []authzRow {
 		{method: "GET", route: "/api/v1/requests/:id", want: staffAPIID},
 		{method: "PATCH", route: "/api/v1/requests/:id", want: staffAPIID, json: `{"priority":3,"title":"Geändert %s"}`},
 
+		// The runs come before the lists, so staff inside the scope find the
+		// target request's proposal there; outsiders' runs see none of it.
+		{method: "POST", route: "/proposals/run", body: func(*authzFixture, int) url.Values { return url.Values{} },
+			want: [nCallers]int{redirect, redirect, forbidden, redirect, redirect, redirect, redirect}},
+		{method: "POST", route: "/api/v1/proposals/run", want: staffAPI, json: `{}`},
+		{method: "GET", route: "/proposals", want: staffList, scoped: true},
+		{method: "GET", route: "/api/v1/proposals", want: staffAPI, scoped: true},
+
 		// Last: logging out ends the caller's session.
 		{method: "POST", route: "/logout", body: func(*authzFixture, int) url.Values { return url.Values{} },
 			want: [nCallers]int{redirect, redirect, redirect, redirect, redirect, redirect, redirect}},

@@ -70,6 +70,9 @@ func TestOpenAPISchemasMatchTypes(t *testing.T) {
 		"Request":         requestJSON{},
 		"RequestPage":     listJSON[requestJSON]{},
 		"Problem":         Problem{},
+		"ProposalRun":     proposalRunJSON{},
+		"Proposal":        proposalJSON{},
+		"Candidate":       candidateJSON{},
 	} {
 		ref := doc.Components.Schemas[name]
 		if ref == nil {
@@ -85,7 +88,7 @@ func TestOpenAPISchemasMatchTypes(t *testing.T) {
 			t.Errorf("schema %s has %v, the Go type %v", name, props, want)
 		}
 	}
-	if len(doc.Components.Schemas) != 10 {
+	if len(doc.Components.Schemas) != 13 {
 		t.Errorf("%d schemas: give each new one a Go type above", len(doc.Components.Schemas))
 	}
 }

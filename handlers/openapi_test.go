@@ -103,6 +103,36 @@ func TestOpenAPIDescribesResponses(t *testing.T) {
 	call("GET", "/requests/"+r.ID, acct, "", 403)
 	call("PATCH", "/requests/"+r.ID, admin, `{"status":"done"}`, 200)
 	call("PATCH", "/requests/"+r.ID, admin, `{"status":"open"}`, 422) // done is final
+	call("GET", "/proposals", "", "", 401)
+	call("GET", "/proposals", acct, "", 403)
+	call("GET", "/proposals", admin, "", 200) // none yet: an empty list
+	call("POST", "/proposals/run", acct, "{}", 403)
+	// Jonas confirms his address (and so becomes active), and an open request
+	// fits him, so the list shows a candidate.
+	a.dispatch()
+	link := confirmLink.FindStringSubmatch(a.smtp.WaitFor(t, 1, 5*time.Second)[0].Text)
+	if link == nil {
+		t.Fatal("no confirmation link mailed")
+	}
+	if res, err := http.Get(a.srv.URL + "/signup/confirm?" + link[1]); err != nil || res.StatusCode != 200 {
+		t.Fatalf("confirm: %v %v", res, err)
+	} else {
+		res.Body.Close()
+	}
+	call("POST", "/requests", admin, `{"category":"driving","title":"Fahrt zum Amt","municipality":"08336050",
+		"plz":"79539","languages_any":["uk"],"slots":["sat_am"],"needed":2,"beneficiary_ref":"WB-2026-0008"}`, 201)
+	call("POST", "/proposals/run", admin, "{}", 200)
+	var props struct {
+		Items []struct {
+			Proposed []struct{ Volunteer string }
+			Missing  int
+		}
+	}
+	_ = json.Unmarshal(call("GET", "/proposals", admin, "", 200), &props)
+	if len(props.Items) != 1 || len(props.Items[0].Proposed) != 1 || props.Items[0].Proposed[0].Volunteer != vid ||
+		props.Items[0].Missing != 1 {
+		t.Errorf("proposals: %+v, want the volunteer proposed and one slot open", props)
+	}
 	call("GET", "/openapi.json", "", "", 200)
 
 	// Every operation of the document was called at least once.

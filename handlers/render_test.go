@@ -253,6 +253,40 @@ func pageCases(t *testing.T, f renderFixture) []pageCase {
 			data: volunteerListPage{Page: store.Page[*domain.Volunteer]{Limit: 50}, Pager: pager{From: 1}}},
 	)
 
+	// The review queue as pageProposalList builds it: one request with a
+	// proposed volunteer, an alternative who is no longer active and an open
+	// slot; the engine's reason code of the second is one the page does not know.
+	at := time.Date(2026, 3, 14, 10, 0, 0, 0, time.UTC)
+	factors := domain.Factors{Distance: 0.92, Language: 1, Availability: 0.5, Priority: 1, Load: 0.67, Continuity: 0, Skill: 1}
+	review := service.Review{
+		Items: []service.ReviewItem{
+			{Request: reqs[0], Proposal: &domain.Proposal{Request: reqs[0].ID, Municipality: reqs[0].Municipality, At: at,
+				Proposed:     []domain.Candidate{{Volunteer: vols[0].ID, Score: 0.873, DistanceKm: 2.35, Factors: factors}},
+				Alternatives: []domain.Candidate{{Volunteer: vols[2].ID, Score: 0.41, DistanceKm: 14, Factors: factors}},
+				Missing:      1, ReasonCode: "no_language",
+				Reason: "1 of 2 slots open: no other volunteer speaks Arabic or Persian within 25 km"}},
+			{Request: reqs[1], Proposal: &domain.Proposal{Request: reqs[1].ID, Municipality: reqs[1].Municipality, At: at,
+				Missing: 1, ReasonCode: "moon_phase", Reason: "no volunteer is free under a full moon"}},
+		},
+		Volunteers: map[domain.ID]*domain.Volunteer{vols[0].ID: vols[0]},
+	}
+	cases = append(cases,
+		pageCase{name: "full", page: "proposal_list", path: "/proposals", titleKey: "proposal.list.title", user: f.coord,
+			data: proposalListPage{Rows: proposalRows(review, tn.Municipalities), Ran: true},
+			want: []string{reqs[0].Title, `href="/requests/` + reqs[0].ID.Hex() + `"`, vols[0].Name, "Lörrach",
+				"no other volunteer speaks Arabic", "no volunteer is free under a full moon", "<details>", "92 %"},
+			wantIn: map[string][]string{
+				"de": {"Passung 87 %", "2.4 km entfernt", "Entfernung", "Sprache", "Kontinuität", "nicht mehr aktiv",
+					"Niemand mit der passenden Sprache", "Nicht alle Plätze besetzt", "Vorschläge berechnen",
+					"Die Vorschläge wurden neu berechnet."},
+				"en": {"fit 87 %", "2.4 km away", "Distance", "Language", "Continuity", "no longer active",
+					"Nobody with the right language", "Not all places filled", "Compute proposals"},
+			}},
+		pageCase{name: "empty", page: "proposal_list", path: "/proposals", titleKey: "proposal.list.title", user: f.admin,
+			data:   proposalListPage{},
+			wantIn: map[string][]string{"de": {"Noch keine Vorschläge"}, "en": {"No proposals yet"}}},
+	)
+
 	sent := time.Date(2026, 3, 14, 10, 5, 0, 0, time.UTC)
 	cases = append(cases,
 		pageCase{name: "mail", page: "outbox", path: "/admin/outbox", titleKey: "outbox.title", user: f.admin,

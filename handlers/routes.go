@@ -44,6 +44,7 @@ func (h *Handler) routes(r *gin.Engine) {
 	staffAPI.PATCH("/volunteers/:id", h.apiVolunteerUpdate)
 
 	h.requestRoutes(staffPages, staffAPI)
+	h.proposalRoutes(staffPages, staffAPI)
 }
 
 // requireJSON refuses bodies that are not JSON, which also keeps cross-site HTML

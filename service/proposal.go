@@ -131,3 +131,63 @@ func candidateOf(a matching.Assignment) domain.Candidate {
 		Distance: e.Distance, Language: e.Language, Availability: e.Availability, Priority: e.Priority,
 		Load: e.Load, Continuity: e.Continuity, Skill: e.Skill}}
 }
+
+// Review is the scope's review queue: each open request with its current
+// proposal, and the volunteers the proposals name.
+type Review struct {
+	Items      []ReviewItem
+	Volunteers map[domain.ID]*domain.Volunteer // the proposed and alternative volunteers still active
+}
+
+// ReviewItem is one open request and the proposal for it.
+type ReviewItem struct {
+	Request  *domain.HelpRequest
+	Proposal *domain.Proposal
+}
+
+// ProposalReview returns the scope's current proposals for requests that are
+// still open, oldest request first, with the requests and the named volunteers.
+// It reads proposals, open requests and active volunteers once each, so the
+// cost does not grow with the number of proposals. A proposed volunteer who is
+// no longer active is missing from Volunteers. Accountants get ErrForbidden.
+func (s *Service) ProposalReview(ctx context.Context, sc domain.Scope) (Review, error) {
+	props, err := s.Proposals(ctx, sc)
+	if err != nil {
+		return Review{}, err
+	}
+	reqs, err := s.Store.OpenRequests(ctx, sc)
+	if err != nil {
+		return Review{}, err
+	}
+	// The tenant's active volunteers, not the scope's: a coordinator's request
+	// may draw on a neighbouring municipality's volunteer who consented to it.
+	vols, err := s.Store.MatchableVolunteers(ctx, sc.Tenant)
+	if err != nil {
+		return Review{}, err
+	}
+	open := make(map[domain.ID]*domain.HelpRequest, len(reqs))
+	for _, r := range reqs {
+		open[r.ID] = r
+	}
+	named := map[domain.ID]bool{}
+	rv := Review{Volunteers: map[domain.ID]*domain.Volunteer{}}
+	for _, p := range props {
+		r, ok := open[p.Request]
+		if !ok {
+			continue // matched, done or cancelled since the run
+		}
+		rv.Items = append(rv.Items, ReviewItem{Request: r, Proposal: p})
+		for _, c := range p.Proposed {
+			named[c.Volunteer] = true
+		}
+		for _, c := range p.Alternatives {
+			named[c.Volunteer] = true
+		}
+	}
+	for _, v := range vols {
+		if named[v.ID] {
+			rv.Volunteers[v.ID] = v
+		}
+	}
+	return rv, nil
+}
