@@ -52,9 +52,26 @@ func (s *Store) findOwned(ctx context.Context, c *mongo.Collection, id any, tena
 	return nil
 }
 
-// Guard is a field that must hold a given string value for a transition to apply,
-// e.g. {"status", "proposed"}.
-type Guard struct{ Field, Value string }
+// Guard is a field that must hold a given value (a string or an int) for a
+// transition to apply, e.g. {"status", "proposed"} or {"active_assignments", 1}.
+type Guard struct {
+	Field string
+	Value any
+}
+
+// holds reports whether raw has the guard's value.
+func (g Guard) holds(raw bson.Raw) bool {
+	v := raw.Lookup(g.Field)
+	switch want := g.Value.(type) {
+	case string:
+		got, ok := v.StringValueOK()
+		return ok && got == want
+	case int:
+		got, ok := v.AsInt64OK()
+		return ok && got == int64(want)
+	}
+	return false
+}
 
 // updateGuarded applies update to the tenant's document id if every guard holds.
 // It returns ErrNotFound when the document is absent or foreign, and ErrConflict
@@ -70,7 +87,7 @@ func (s *Store) updateGuarded(ctx context.Context, c *mongo.Collection, id any, 
 			return domain.ErrNotFound
 		}
 		for _, g := range guards {
-			if v, ok := raw.Lookup(g.Field).StringValueOK(); !ok || v != g.Value {
+			if !g.holds(raw) {
 				return domain.ErrConflict
 			}
 		}

@@ -251,3 +251,35 @@ func (s *Store) findAll(ctx context.Context, c *mongo.Collection, filter bson.D,
 	}
 	return wrap(cur.All(ctx, out), "read %s", c.Name())
 }
+
+// Proposal returns the current proposal for one request of municipality ags,
+// or ErrNotFound: one read by _id.
+func (s *Store) Proposal(ctx context.Context, sc domain.Scope, request domain.ID, ags string) (*domain.Proposal, error) {
+	if !sc.SeesMunicipality(ags) {
+		return nil, domain.ErrNotFound
+	}
+	id := proposalsID(sc.Tenant, ags)
+	var d proposalsDoc
+	unlock := func() {}
+	if s.embedded {
+		unlock = s.locks.lock("proposals\x00" + id)
+	}
+	err := s.proposals.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&d)
+	unlock()
+	if errors.Is(err, mongo.ErrNoDocuments) {
+		return nil, domain.ErrNotFound
+	}
+	if err != nil {
+		return nil, wrap(err, "read proposals")
+	}
+	var list []proposalItem
+	if err := json.Unmarshal(d.Items, &list); err != nil {
+		return nil, fmt.Errorf("store: decode proposals %s: %w", id, err)
+	}
+	for i := range list {
+		if domain.ID(list[i].Request) == request {
+			return list[i].domain(&d), nil
+		}
+	}
+	return nil, domain.ErrNotFound
+}

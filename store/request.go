@@ -44,6 +44,9 @@ type requestDoc struct {
 	CreatedBy               bson.ObjectID `bson:"created_by"`
 	CreatedAt               time.Time     `bson:"created_at"`
 	UpdatedAt               time.Time     `bson:"updated_at"`
+	// Held are the volunteers holding a place (approved or accepted matches);
+	// len(Held) <= Needed is kept by ClaimRequestPlace.
+	Held []bson.ObjectID `bson:"held,omitempty"`
 	// Rev changes with every write, so an update can be guarded against any
 	// change made since the caller read the document.
 	Rev string `bson:"rev"`

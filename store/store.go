@@ -59,7 +59,7 @@ type Store struct {
 	volunteers, volunteerEmails, requests  *mongo.Collection
 	outbox, mailLog, usedLinks, rateLimits *mongo.Collection
 	audit, auditHeads                      *mongo.Collection
-	proposals                              *mongo.Collection
+	proposals, matches                     *mongo.Collection
 }
 
 // Open connects to MongoDB at opts.URI, or starts the embedded FerretDB in
@@ -133,6 +133,7 @@ func New(client *mongo.Client, database string, embedded bool) *Store {
 		audit:           db.Collection("audit"),
 		auditHeads:      db.Collection("audit_heads"),
 		proposals:       db.Collection("proposals"),
+		matches:         db.Collection("matches"),
 	}
 }
 

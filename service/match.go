@@ -1,0 +1,124 @@
+package service
+
+import (
+	"context"
+	"errors"
+	"slices"
+
+	"lotse/domain"
+)
+
+// Decision errors with message keys.
+var (
+	ErrNotProposed     = &domain.Error{Code: domain.EConflict, Key: "match.not_proposed"}
+	ErrAlreadyApproved = &domain.Error{Code: domain.EConflict, Key: "match.already_approved"}
+)
+
+// Decision is what a coordinator adds to an approval or rejection.
+type Decision struct {
+	Reason string // rejections: one of domain.RejectReasons
+	Note   string // free text; never logged
+}
+
+// ApproveMatch approves a volunteer the current proposal names for a request:
+// the engine's choice, or one of the alternatives (an override, recorded as
+// such). It takes one of the request's places and one unit of the volunteer's
+// capacity, each with a guarded single-document update, so of two coordinators
+// taking the last place one wins and the other gets a conflict saying why; a
+// repeated approval returns the same match and takes nothing twice.
+func (s *Service) ApproveMatch(ctx context.Context, sc domain.Scope, request, volunteer domain.ID, d Decision) (*domain.Match, error) {
+	r, cand, override, err := s.proposed(ctx, sc, request, volunteer)
+	if err != nil {
+		return nil, err
+	}
+	if m, err := s.Store.Match(ctx, sc, request, volunteer); err == nil &&
+		(m.Status == domain.MatchApproved || m.Status == domain.MatchAccepted) {
+		return m, nil
+	}
+	claimed, err := s.Store.ClaimRequestPlace(ctx, sc, request, volunteer)
+	if err != nil {
+		return nil, err
+	}
+	if claimed {
+		if err := s.Store.ClaimVolunteer(ctx, sc.Tenant, volunteer); err != nil {
+			if rerr := s.Store.ReleaseRequestPlace(ctx, sc, request, volunteer); rerr != nil {
+				s.Log.Error("release request place", "request", request.Hex(), "volunteer", volunteer.Hex(), "err", rerr)
+			}
+			return nil, err
+		}
+	}
+	m := &domain.Match{Tenant: sc.Tenant, Request: request, Volunteer: volunteer, Municipality: r.Municipality,
+		Status: domain.MatchApproved, Score: cand.Score, DistanceKm: cand.DistanceKm, Factors: cand.Factors,
+		Override: override, Note: d.Note, DecidedBy: sc.User, DecidedAt: s.Now()}
+	if err := s.Store.PutMatch(ctx, m); err != nil {
+		return nil, err
+	}
+	fields := []string{"status"}
+	if override {
+		fields = append(fields, "override")
+	}
+	s.audit(ctx, sc, "match.approve", "match", request, fields)
+	return m, nil
+}
+
+// RejectMatch records a coordinator's no to a proposed volunteer, with a reason
+// from the list and an optional note. An approved match cannot be rejected; it
+// ends by the volunteer's answer or a withdrawal.
+func (s *Service) RejectMatch(ctx context.Context, sc domain.Scope, request, volunteer domain.ID, d Decision) (*domain.Match, error) {
+	if !slices.Contains(domain.RejectReasons, d.Reason) {
+		fe := domain.FieldErrors{}
+		fe.Add("reason", "field.choice.unknown")
+		return nil, fe.Err()
+	}
+	if len([]rune(d.Note)) > domain.MaxNotesLen {
+		fe := domain.FieldErrors{}
+		fe.Add("note", "field.too_long")
+		return nil, fe.Err()
+	}
+	r, cand, override, err := s.proposed(ctx, sc, request, volunteer)
+	if err != nil {
+		return nil, err
+	}
+	if m, err := s.Store.Match(ctx, sc, request, volunteer); err == nil &&
+		(m.Status == domain.MatchApproved || m.Status == domain.MatchAccepted) {
+		return nil, ErrAlreadyApproved
+	}
+	m := &domain.Match{Tenant: sc.Tenant, Request: request, Volunteer: volunteer, Municipality: r.Municipality,
+		Status: domain.MatchRejected, Score: cand.Score, DistanceKm: cand.DistanceKm, Factors: cand.Factors,
+		Override: override, Reason: d.Reason, Note: domain.CleanText(d.Note), DecidedBy: sc.User, DecidedAt: s.Now()}
+	if err := s.Store.PutMatch(ctx, m); err != nil {
+		return nil, err
+	}
+	s.audit(ctx, sc, "match.reject", "match", request, []string{"status", "reason"})
+	return m, nil
+}
+
+// proposed finds volunteer in the request's current proposal: among the
+// proposed (override false) or the alternatives (override true).
+func (s *Service) proposed(ctx context.Context, sc domain.Scope, request, volunteer domain.ID) (*domain.HelpRequest, domain.Candidate, bool, error) {
+	if err := staffOnly(sc); err != nil {
+		return nil, domain.Candidate{}, false, err
+	}
+	r, err := s.Store.Request(ctx, sc, request)
+	if err != nil {
+		return nil, domain.Candidate{}, false, err
+	}
+	p, err := s.Store.Proposal(ctx, sc, request, r.Municipality)
+	if errors.Is(err, domain.ErrNotFound) {
+		return nil, domain.Candidate{}, false, ErrNotProposed
+	}
+	if err != nil {
+		return nil, domain.Candidate{}, false, err
+	}
+	for _, c := range p.Proposed {
+		if c.Volunteer == volunteer {
+			return r, c, false, nil
+		}
+	}
+	for _, c := range p.Alternatives {
+		if c.Volunteer == volunteer {
+			return r, c, true, nil
+		}
+	}
+	return nil, domain.Candidate{}, false, ErrNotProposed
+}

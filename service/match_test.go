@@ -1,0 +1,197 @@
+package service_test
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"testing"
+
+	"lotse/domain"
+	"lotse/service"
+	"lotse/store"
+)
+
+// proposalFor runs the engine for the whole tenant and returns the request's
+// proposal.
+func proposalFor(t *testing.T, svc *service.Service, sc domain.Scope, r *domain.HelpRequest) *domain.Proposal {
+	t.Helper()
+	if _, err := svc.ProposeMatches(context.Background(), sc); err != nil {
+		t.Fatal(err)
+	}
+	p := byRequest(t, svc, sc)[r.ID]
+	if p == nil {
+		t.Fatal("no proposal")
+	}
+	return p
+}
+
+func TestApproveAndReject(t *testing.T) {
+	ctx := context.Background()
+	svc, tn := newTestService(t)
+	admin := domain.Scope{Tenant: tn.ID, User: domain.NewID(svc.Now()), Role: domain.RoleAdmin}
+	a := seedVolunteer(t, svc, tn, "anna", "08336050", "79539", domain.VolunteerActive, false, []string{"housing_search"})
+	b := seedVolunteer(t, svc, tn, "ben", "08336050", "79540", domain.VolunteerActive, false, []string{"housing_search"})
+	r := seedRequest(t, svc, tn, "Wohnung", "housing_search", "08336050", "79539")
+	p := proposalFor(t, svc, admin, r)
+	if len(p.Proposed) != 1 || len(p.Alternatives) != 1 {
+		t.Fatalf("proposal: %+v", p)
+	}
+	chosen, alt := p.Proposed[0].Volunteer, p.Alternatives[0].Volunteer
+	if (chosen != a.ID && chosen != b.ID) || chosen == alt {
+		t.Fatal("unexpected candidates")
+	}
+
+	// A reason from the list is required.
+	_, err := svc.RejectMatch(ctx, admin, r.ID, alt, service.Decision{Reason: "dislike"})
+	if domain.FieldsOf(err)["reason"] == "" {
+		t.Fatalf("bad reason: %v", err)
+	}
+	m, err := svc.RejectMatch(ctx, admin, r.ID, alt, service.Decision{Reason: "volunteer_unavailable", Note: "im Urlaub"})
+	if err != nil || m.Status != domain.MatchRejected || !m.Override {
+		t.Fatalf("reject: %+v %v", m, err)
+	}
+
+	m, err = svc.ApproveMatch(ctx, admin, r.ID, chosen, service.Decision{})
+	if err != nil || m.Status != domain.MatchApproved || m.Override || m.Score != p.Proposed[0].Score {
+		t.Fatalf("approve: %+v %v", m, err)
+	}
+	// Approving again takes nothing twice.
+	if _, err := svc.ApproveMatch(ctx, admin, r.ID, chosen, service.Decision{}); err != nil {
+		t.Fatal(err)
+	}
+	v, _ := svc.Store.Volunteer(ctx, admin, chosen)
+	if v.ActiveAssignments != 1 {
+		t.Fatalf("active assignments %d", v.ActiveAssignments)
+	}
+	got, _ := svc.Store.Request(ctx, admin, r.ID)
+	if got.Status != domain.RequestMatched {
+		t.Fatalf("request %s after its only place was taken", got.Status)
+	}
+	// The place is taken: the alternative cannot be approved too; an approved
+	// match cannot be rejected.
+	if _, err := svc.ApproveMatch(ctx, admin, r.ID, alt, service.Decision{}); !errors.Is(err, store.ErrRequestClosed) {
+		t.Fatalf("second volunteer for a full request: %v", err)
+	}
+	if _, err := svc.RejectMatch(ctx, admin, r.ID, chosen, service.Decision{Reason: "other"}); !errors.Is(err, service.ErrAlreadyApproved) {
+		t.Fatalf("reject approved: %v", err)
+	}
+	// Nobody proposed, another tenant, an accountant.
+	if _, err := svc.ApproveMatch(ctx, admin, r.ID, domain.NewID(svc.Now()), service.Decision{}); !errors.Is(err, service.ErrNotProposed) {
+		t.Fatalf("not proposed: %v", err)
+	}
+	if _, err := svc.ApproveMatch(ctx, domain.Scope{Tenant: domain.NewID(svc.Now()), Role: domain.RoleAdmin}, r.ID, chosen, service.Decision{}); !errors.Is(err, domain.ErrNotFound) {
+		t.Fatalf("other tenant: %v", err)
+	}
+	if _, err := svc.ApproveMatch(ctx, domain.Scope{Tenant: tn.ID, Role: domain.RoleAccountant}, r.ID, chosen, service.Decision{}); !errors.Is(err, domain.ErrForbidden) {
+		t.Fatalf("accountant: %v", err)
+	}
+	log, _ := svc.Store.AuditLog(ctx, tn.ID)
+	var actions []string
+	for _, e := range log {
+		actions = append(actions, e.Action)
+	}
+	for _, want := range []string{"match.reject", "match.approve"} {
+		found := false
+		for _, a := range actions {
+			found = found || a == want
+		}
+		if !found {
+			t.Errorf("audit lacks %s: %v", want, actions)
+		}
+	}
+}
+
+// TestApproveRaceLastPlace: coordinators approve two different volunteers for
+// the last place at once; exactly one holds it and only the winner's capacity is
+// used.
+func TestApproveRaceLastPlace(t *testing.T) {
+	ctx := context.Background()
+	svc, tn := newTestService(t)
+	admin := domain.Scope{Tenant: tn.ID, Role: domain.RoleAdmin}
+	seedVolunteer(t, svc, tn, "anna", "08336050", "79539", domain.VolunteerActive, false, []string{"housing_search"})
+	seedVolunteer(t, svc, tn, "ben", "08336050", "79540", domain.VolunteerActive, false, []string{"housing_search"})
+	r := seedRequest(t, svc, tn, "Wohnung", "housing_search", "08336050", "79539")
+	p := proposalFor(t, svc, admin, r)
+	both := []domain.ID{p.Proposed[0].Volunteer, p.Alternatives[0].Volunteer}
+
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	wins, full := map[domain.ID]int{}, 0
+	for i := range 12 {
+		wg.Go(func() {
+			v := both[i%2]
+			_, err := svc.ApproveMatch(ctx, admin, r.ID, v, service.Decision{})
+			mu.Lock()
+			defer mu.Unlock()
+			switch {
+			case err == nil:
+				wins[v]++
+			case errors.Is(err, store.ErrRequestFull), errors.Is(err, store.ErrRequestClosed):
+				full++
+			default:
+				t.Errorf("approve: %v", err)
+			}
+		})
+	}
+	wg.Wait()
+	if len(wins) != 1 || full != 6 {
+		t.Fatalf("winners %v, refused %d", wins, full)
+	}
+	for _, v := range both {
+		got, _ := svc.Store.Volunteer(ctx, admin, v)
+		if want := wins[v] / 6; got.ActiveAssignments != want {
+			t.Errorf("volunteer %s carries %d, want %d", v.Hex(), got.ActiveAssignments, want)
+		}
+	}
+}
+
+// TestApproveRaceCapacity: a volunteer with room for one is approved for two
+// requests at once; one approval wins and the other request keeps its place.
+func TestApproveRaceCapacity(t *testing.T) {
+	ctx := context.Background()
+	svc, tn := newTestService(t)
+	admin := domain.Scope{Tenant: tn.ID, Role: domain.RoleAdmin}
+	v := seedVolunteer(t, svc, tn, "anna", "08336050", "79539", domain.VolunteerActive, false, []string{"housing_search"})
+	one := 1
+	if _, err := svc.Store.UpdateVolunteer(ctx, admin, v.ID, store.VolunteerPatch{Capacity: &one}); err != nil {
+		t.Fatal(err)
+	}
+	r1 := seedRequest(t, svc, tn, "Wohnung 1", "housing_search", "08336050", "79539")
+	r2 := seedRequest(t, svc, tn, "Wohnung 2", "housing_search", "08336050", "79540")
+	if _, err := svc.ProposeMatches(ctx, admin); err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	errs := make([]error, 2)
+	for i, r := range []*domain.HelpRequest{r1, r2} {
+		wg.Go(func() { _, errs[i] = svc.ApproveMatch(ctx, admin, r.ID, v.ID, service.Decision{}) })
+	}
+	wg.Wait()
+	ok := 0
+	for _, err := range errs {
+		switch {
+		case err == nil:
+			ok++
+		case errors.Is(err, store.ErrVolunteerFull):
+		default:
+			t.Fatalf("approve: %v", err)
+		}
+	}
+	if ok != 1 {
+		t.Fatalf("%d approvals of a volunteer with room for one", ok)
+	}
+	got, _ := svc.Store.Volunteer(ctx, admin, v.ID)
+	if got.ActiveAssignments != 1 {
+		t.Fatalf("active assignments %d", got.ActiveAssignments)
+	}
+	open := 0
+	for _, r := range []*domain.HelpRequest{r1, r2} {
+		rr, _ := svc.Store.Request(ctx, admin, r.ID)
+		if rr.Status == domain.RequestOpen {
+			open++
+		}
+	}
+	if open != 1 {
+		t.Fatalf("%d requests open, want the loser's place released", open)
+	}
+}

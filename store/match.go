@@ -1,0 +1,189 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+
+	"lotse/domain"
+)
+
+// Claims on a request's places and a volunteer's capacity are single-document
+// guarded updates, retried when someone else changed the document in between:
+// of two coordinators taking the last place, one wins and the other gets a
+// conflict that says why.
+
+// Conflicts a coordinator sees, with message keys.
+var (
+	ErrRequestFull   = &domain.Error{Code: domain.EConflict, Key: "match.request_full"}
+	ErrRequestClosed = &domain.Error{Code: domain.EConflict, Key: "match.request_closed"}
+	ErrVolunteerFull = &domain.Error{Code: domain.EConflict, Key: "match.volunteer_full"}
+	ErrNotMatchable  = &domain.Error{Code: domain.EConflict, Key: "match.volunteer_inactive"}
+)
+
+// claimRetries bounds the retries of a guarded claim under contention.
+const claimRetries = 16
+
+// ClaimRequestPlace gives volunteer one of the request's places. It reports
+// false when the volunteer already holds one (a repeated approval), and returns
+// ErrRequestFull or ErrRequestClosed when no place can be had. The request
+// becomes matched when its last place is taken.
+func (s *Store) ClaimRequestPlace(ctx context.Context, sc domain.Scope, request, volunteer domain.ID) (bool, error) {
+	for range claimRetries {
+		d, err := s.requestDoc(ctx, sc, request)
+		if err != nil {
+			return false, err
+		}
+		switch {
+		case slices.Contains(d.Held, oid(volunteer)):
+			return false, nil
+		case d.Status != string(domain.RequestOpen):
+			return false, ErrRequestClosed
+		case len(d.Held) >= d.Needed:
+			return false, ErrRequestFull
+		}
+		set := bson.D{{Key: "rev", Value: s.newRev()}, {Key: "updated_at", Value: s.now()}}
+		if len(d.Held)+1 == d.Needed {
+			set = append(set, bson.E{Key: "status", Value: string(domain.RequestMatched)})
+		}
+		err = s.updateGuarded(ctx, s.requests, oid(request), sc.Tenant, []Guard{{"rev", d.Rev}},
+			bson.D{{Key: "$push", Value: bson.D{{Key: "held", Value: oid(volunteer)}}}, {Key: "$set", Value: set}})
+		if errors.Is(err, domain.ErrConflict) {
+			continue
+		}
+		return err == nil, err
+	}
+	return false, domain.ErrConflict
+}
+
+// ReleaseRequestPlace gives a place back; a matched request opens again.
+func (s *Store) ReleaseRequestPlace(ctx context.Context, sc domain.Scope, request, volunteer domain.ID) error {
+	for range claimRetries {
+		d, err := s.requestDoc(ctx, sc, request)
+		if err != nil {
+			return err
+		}
+		if !slices.Contains(d.Held, oid(volunteer)) {
+			return nil
+		}
+		set := bson.D{{Key: "rev", Value: s.newRev()}, {Key: "updated_at", Value: s.now()}}
+		if d.Status == string(domain.RequestMatched) {
+			set = append(set, bson.E{Key: "status", Value: string(domain.RequestOpen)})
+		}
+		err = s.updateGuarded(ctx, s.requests, oid(request), sc.Tenant, []Guard{{"rev", d.Rev}},
+			bson.D{{Key: "$pull", Value: bson.D{{Key: "held", Value: oid(volunteer)}}}, {Key: "$set", Value: set}})
+		if !errors.Is(err, domain.ErrConflict) {
+			return err
+		}
+	}
+	return domain.ErrConflict
+}
+
+// ClaimVolunteer takes one unit of an active volunteer's capacity, or returns
+// ErrVolunteerFull / ErrNotMatchable.
+func (s *Store) ClaimVolunteer(ctx context.Context, tenant, volunteer domain.ID) error {
+	return s.adjustLoad(ctx, tenant, volunteer, +1)
+}
+
+// ReleaseVolunteer gives one unit of capacity back.
+func (s *Store) ReleaseVolunteer(ctx context.Context, tenant, volunteer domain.ID) error {
+	return s.adjustLoad(ctx, tenant, volunteer, -1)
+}
+
+func (s *Store) adjustLoad(ctx context.Context, tenant, volunteer domain.ID, by int) error {
+	for range claimRetries {
+		var d volunteerDoc
+		if err := s.findOwned(ctx, s.volunteers, oid(volunteer), tenant, &d); err != nil {
+			return err
+		}
+		switch {
+		case by > 0 && d.Status != string(domain.VolunteerActive):
+			return ErrNotMatchable
+		case by > 0 && d.ActiveAssignments >= d.Capacity:
+			return ErrVolunteerFull
+		case by < 0 && d.ActiveAssignments == 0:
+			return nil
+		}
+		err := s.updateGuarded(ctx, s.volunteers, oid(volunteer), tenant, []Guard{{"active_assignments", d.ActiveAssignments}},
+			bson.D{{Key: "$inc", Value: bson.D{{Key: "active_assignments", Value: by}}},
+				{Key: "$set", Value: bson.D{{Key: "updated_at", Value: s.now()}}}})
+		if !errors.Is(err, domain.ErrConflict) {
+			return err
+		}
+	}
+	return domain.ErrConflict
+}
+
+type matchDoc struct {
+	ID           string        `bson:"_id"`
+	TenantID     bson.ObjectID `bson:"tenant_id"`
+	Request      bson.ObjectID `bson:"request"`
+	Volunteer    bson.ObjectID `bson:"volunteer"`
+	Municipality string        `bson:"municipality"`
+	Status       string        `bson:"status"`
+	Score        float64       `bson:"score"`
+	DistanceKm   float64       `bson:"distance_km"`
+	Factors      [7]float64    `bson:"factors"`
+	Override     bool          `bson:"override,omitempty"`
+	Reason       string        `bson:"reason,omitempty"`
+	Note         string        `bson:"note,omitempty"`
+	DecidedBy    bson.ObjectID `bson:"decided_by"`
+	DecidedAt    time.Time     `bson:"decided_at"`
+}
+
+func (d *matchDoc) domain() *domain.Match {
+	f := d.Factors
+	return &domain.Match{ID: d.ID, Tenant: domain.ID(d.TenantID), Request: domain.ID(d.Request),
+		Volunteer: domain.ID(d.Volunteer), Municipality: d.Municipality, Status: domain.MatchStatus(d.Status),
+		Score: d.Score, DistanceKm: d.DistanceKm, Factors: domain.Factors{Distance: f[0], Language: f[1],
+			Availability: f[2], Priority: f[3], Load: f[4], Continuity: f[5], Skill: f[6]},
+		Override: d.Override, Reason: d.Reason, Note: d.Note, DecidedBy: domain.ID(d.DecidedBy), DecidedAt: d.DecidedAt}
+}
+
+// PutMatch stores a decision under the pair's natural key, replacing an
+// earlier decision on the same pair.
+func (s *Store) PutMatch(ctx context.Context, m *domain.Match) error {
+	m.ID = domain.MatchID(m.Request, m.Volunteer)
+	f := m.Factors
+	d := matchDoc{ID: m.ID, TenantID: oid(m.Tenant), Request: oid(m.Request), Volunteer: oid(m.Volunteer),
+		Municipality: m.Municipality, Status: string(m.Status), Score: m.Score, DistanceKm: m.DistanceKm,
+		Factors:  [7]float64{f.Distance, f.Language, f.Availability, f.Priority, f.Load, f.Continuity, f.Skill},
+		Override: m.Override, Reason: m.Reason, Note: m.Note, DecidedBy: oid(m.DecidedBy), DecidedAt: m.DecidedAt}
+	_, err := s.matches.ReplaceOne(ctx, bson.D{{Key: "_id", Value: d.ID}}, d, optionsUpsert())
+	return wrap(err, "store match")
+}
+
+// Match returns the decision on a pair the scope may see, else ErrNotFound.
+func (s *Store) Match(ctx context.Context, sc domain.Scope, request, volunteer domain.ID) (*domain.Match, error) {
+	var d matchDoc
+	err := s.matches.FindOne(ctx, bson.D{{Key: "_id", Value: domain.MatchID(request, volunteer)}}).Decode(&d)
+	if errors.Is(err, mongo.ErrNoDocuments) {
+		return nil, domain.ErrNotFound
+	}
+	if err != nil {
+		return nil, wrap(err, "read match")
+	}
+	if domain.ID(d.TenantID) != sc.Tenant || !sc.SeesMunicipality(d.Municipality) {
+		return nil, domain.ErrNotFound
+	}
+	return d.domain(), nil
+}
+
+// Matches returns the scope's decisions.
+func (s *Store) Matches(ctx context.Context, sc domain.Scope) ([]*domain.Match, error) {
+	var docs []matchDoc
+	if err := s.findAll(ctx, s.matches, bson.D{{Key: "tenant_id", Value: oid(sc.Tenant)}}, &docs); err != nil {
+		return nil, err
+	}
+	var out []*domain.Match
+	for i := range docs {
+		if sc.SeesMunicipality(docs[i].Municipality) {
+			out = append(out, docs[i].domain())
+		}
+	}
+	return out, nil
+}
