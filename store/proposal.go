@@ -213,30 +213,43 @@ func (s *Store) Proposals(ctx context.Context, sc domain.Scope) ([]*domain.Propo
 	}
 	var out []*domain.Proposal
 	for _, ags := range munis {
-		var d proposalsDoc
-		id := proposalsID(sc.Tenant, ags)
-		unlock := func() {}
-		if s.embedded {
-			unlock = s.locks.lock("proposals\x00" + id)
-		}
-		err := s.proposals.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&d)
-		unlock()
-		if errors.Is(err, mongo.ErrNoDocuments) {
+		d, list, err := s.readProposals(ctx, sc.Tenant, ags)
+		if errors.Is(err, domain.ErrNotFound) {
 			continue
 		}
 		if err != nil {
-			return nil, wrap(err, "read proposals")
-		}
-		var list []proposalItem
-		if err := json.Unmarshal(d.Items, &list); err != nil {
-			return nil, fmt.Errorf("store: decode proposals %s: %w", id, err)
+			return nil, err
 		}
 		for i := range list {
-			out = append(out, list[i].domain(&d))
+			out = append(out, list[i].domain(d))
 		}
 	}
 	sortByRequest(out)
 	return out, nil
+}
+
+// readProposals reads one municipality's proposals document by _id, under the
+// lock its writer takes on the embedded backend.
+func (s *Store) readProposals(ctx context.Context, tenant domain.ID, ags string) (*proposalsDoc, []proposalItem, error) {
+	id := proposalsID(tenant, ags)
+	var d proposalsDoc
+	unlock := func() {}
+	if s.embedded {
+		unlock = s.locks.lock("proposals\x00" + id)
+	}
+	err := s.proposals.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&d)
+	unlock()
+	if errors.Is(err, mongo.ErrNoDocuments) {
+		return nil, nil, domain.ErrNotFound
+	}
+	if err != nil {
+		return nil, nil, wrap(err, "read proposals")
+	}
+	var list []proposalItem
+	if err := json.Unmarshal(d.Items, &list); err != nil {
+		return nil, nil, fmt.Errorf("store: decode proposals %s: %w", id, err)
+	}
+	return &d, list, nil
 }
 
 func sortByRequest(ps []*domain.Proposal) {
@@ -258,27 +271,13 @@ func (s *Store) Proposal(ctx context.Context, sc domain.Scope, request domain.ID
 	if !sc.SeesMunicipality(ags) {
 		return nil, domain.ErrNotFound
 	}
-	id := proposalsID(sc.Tenant, ags)
-	var d proposalsDoc
-	unlock := func() {}
-	if s.embedded {
-		unlock = s.locks.lock("proposals\x00" + id)
-	}
-	err := s.proposals.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&d)
-	unlock()
-	if errors.Is(err, mongo.ErrNoDocuments) {
-		return nil, domain.ErrNotFound
-	}
+	d, list, err := s.readProposals(ctx, sc.Tenant, ags)
 	if err != nil {
-		return nil, wrap(err, "read proposals")
-	}
-	var list []proposalItem
-	if err := json.Unmarshal(d.Items, &list); err != nil {
-		return nil, fmt.Errorf("store: decode proposals %s: %w", id, err)
+		return nil, err
 	}
 	for i := range list {
 		if domain.ID(list[i].Request) == request {
-			return list[i].domain(&d), nil
+			return list[i].domain(d), nil
 		}
 	}
 	return nil, domain.ErrNotFound
