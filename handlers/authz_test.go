@@ -16,6 +16,7 @@ import (
 
 	"lotse/domain"
 	"lotse/handlers"
+	"lotse/service"
 )
 
 // Callers of the authorization table. Every route is requested by each of them.
@@ -57,11 +58,15 @@ type authzRow struct {
 	// fresh: each caller gets a new target request, so one caller's change does
 	// not decide the next caller's status.
 	fresh bool
+	// setup, when set, builds the row's target once, before its first caller;
+	// all callers of the row share it.
+	setup func(t *testing.T, a *testApp, f *authzFixture) domain.ID
 }
 
 type authzFixture struct {
 	volunteer, request domain.ID
 	server             string
+	decided            domain.ID // the last decision row's target
 }
 
 // Statuses in the table, named for what they mean here.
@@ -149,6 +154,22 @@ func authzTable() []authzRow {
 		{method: "GET", route: "/proposals", want: staffList, scoped: true},
 		{method: "GET", route: "/api/v1/proposals", want: staffAPI, scoped: true},
 
+		// Decisions: each row gets a request whose current proposal names the
+		// target volunteer. Outsiders do not find the request; the coordinator
+		// decides, and the admin then takes the same decision again, which
+		// succeeds too: a repeated approval returns the match it made (taking
+		// no second place), a repeated rejection replaces the first. The
+		// rejections come first: each approval takes one unit of the
+		// volunteer's capacity of two, and a full volunteer is proposed no more.
+		{method: "POST", route: "/proposals/:request/reject", setup: decisionTarget, body: decisionForm("not_suitable"),
+			want: [nCallers]int{redirect, redirect, forbidden, notFound, notFound, redirect, redirect}},
+		{method: "POST", route: "/api/v1/proposals/:request/reject", setup: decisionTarget, want: staffAPIID,
+			json: `{"volunteer":"{volunteer}","reason":"other","note":"Rückmeldung %s"}`},
+		{method: "POST", route: "/proposals/:request/approve", setup: decisionTarget, body: decisionForm(""),
+			want: [nCallers]int{redirect, redirect, forbidden, notFound, notFound, redirect, redirect}},
+		{method: "POST", route: "/api/v1/proposals/:request/approve", setup: decisionTarget, want: staffAPIID,
+			json: `{"volunteer":"{volunteer}","note":"passt, %s"}`},
+
 		// Last: logging out ends the caller's session.
 		{method: "POST", route: "/logout", body: func(*authzFixture, int) url.Values { return url.Values{} },
 			want: [nCallers]int{redirect, redirect, redirect, redirect, redirect, redirect, redirect}},
@@ -200,8 +221,12 @@ func TestAuthorizationTable(t *testing.T) {
 	}
 
 	for _, row := range rows {
+		rowTarget := f.request
+		if row.setup != nil {
+			rowTarget = row.setup(t, a, f)
+		}
 		for who, c := range callers {
-			target := f.request
+			target := rowTarget
 			if row.fresh {
 				target = a.authzRequest(t)
 			}
@@ -210,6 +235,7 @@ func TestAuthorizationTable(t *testing.T) {
 				path = strings.Replace(path, ":id", f.volunteer.Hex(), 1)
 			}
 			path = strings.Replace(path, ":id", target.Hex(), 1)
+			path = strings.Replace(path, ":request", target.Hex(), 1)
 
 			before := a.auditCount(t)
 			status, page := c.do(t, srv.URL, row, path, f, who)
@@ -245,6 +271,23 @@ func TestAuthorizationTable(t *testing.T) {
 	}
 	if r.Title != "Geändert admin" {
 		t.Errorf("request title %q: want the admin's, the last allowed write", r.Title)
+	}
+
+	// The decision rows approved twice and rejected twice, the repeated
+	// approvals taking nothing twice.
+	ms, err := a.st.Matches(ctx, domain.System(a.tenant.ID))
+	if err != nil {
+		t.Fatal(err)
+	}
+	decided := map[domain.MatchStatus]int{}
+	for _, m := range ms {
+		decided[m.Status]++
+	}
+	if decided[domain.MatchApproved] != 2 || decided[domain.MatchRejected] != 2 || len(ms) != 4 {
+		t.Errorf("decisions %v, want 2 approved and 2 rejected", decided)
+	}
+	if v.ActiveAssignments != 2 {
+		t.Errorf("volunteer holds %d assignments, want 2", v.ActiveAssignments)
 	}
 }
 
@@ -295,7 +338,7 @@ func (c *caller) do(t *testing.T, server string, row authzRow, path string, f *a
 		v.Set("csrf", c.csrf)
 		payload, ctype = v.Encode(), "application/x-www-form-urlencoded"
 	case row.json != "":
-		payload, ctype = row.json, "application/json"
+		payload, ctype = strings.ReplaceAll(row.json, "{volunteer}", f.volunteer.Hex()), "application/json"
 		if strings.Contains(payload, "%s") {
 			payload = fmt.Sprintf(payload, c.name)
 		}
@@ -410,6 +453,63 @@ func (a *testApp) authzRequest(t *testing.T) domain.ID {
 		t.Fatal(err)
 	}
 	return r.ID
+}
+
+// decisionForm is the body of a page's decision on the target volunteer; a
+// rejection gives reason.
+func decisionForm(reason string) func(*authzFixture, int) url.Values {
+	return func(f *authzFixture, _ int) url.Values {
+		v := url.Values{"volunteer": {f.volunteer.Hex()}}
+		if reason != "" {
+			v.Set("reason", reason)
+		}
+		return v
+	}
+}
+
+// decisionTarget cancels the previous decision row's request if it is still
+// open, registers a request in Lörrach that the target volunteer fits (German,
+// housing search, Monday morning) and runs the engine for the tenant, so the
+// current proposal names her for it, proposed or as an alternative.
+func decisionTarget(t *testing.T, a *testApp, f *authzFixture) domain.ID {
+	t.Helper()
+	ctx, sys := context.Background(), domain.System(a.tenant.ID)
+	if f.decided != domain.NilID {
+		if r, err := a.svc.Request(ctx, sys, f.decided); err != nil {
+			t.Fatal(err)
+		} else if r.Status == domain.RequestOpen {
+			to := domain.RequestCancelled
+			if _, err := a.svc.UpdateRequest(ctx, sys, f.decided, service.RequestPatchInput{Status: &to}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	r, err := a.svc.RegisterRequest(ctx, sys, domain.RequestInput{
+		Category: "housing_search", Title: "Wohnungssuche", Municipality: "08336050", PLZ: "79539",
+		LanguagesAny: []string{"de"}, Slots: []string{"mon_am"}, Needed: 1, Priority: 3, BeneficiaryRef: "WB-2026-0300"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.decided = r.ID
+	if _, err := a.svc.ProposeMatches(ctx, sys); err != nil {
+		t.Fatal(err)
+	}
+	ps, err := a.svc.Proposals(ctx, sys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range ps {
+		if p.Request != r.ID {
+			continue
+		}
+		for _, c := range append(p.Proposed, p.Alternatives...) {
+			if c.Volunteer == f.volunteer {
+				return r.ID
+			}
+		}
+	}
+	t.Fatalf("the proposal for %s does not name the target volunteer", r.ID.Hex())
+	return domain.NilID
 }
 
 // auditCount is the number of audit records of both tenants.

@@ -73,6 +73,9 @@ func TestOpenAPISchemasMatchTypes(t *testing.T) {
 		"ProposalRun":     proposalRunJSON{},
 		"Proposal":        proposalJSON{},
 		"Candidate":       candidateJSON{},
+		"Approval":        approveJSON{},
+		"Rejection":       rejectJSON{},
+		"Match":           matchJSON{},
 	} {
 		ref := doc.Components.Schemas[name]
 		if ref == nil {
@@ -88,7 +91,7 @@ func TestOpenAPISchemasMatchTypes(t *testing.T) {
 			t.Errorf("schema %s has %v, the Go type %v", name, props, want)
 		}
 	}
-	if len(doc.Components.Schemas) != 13 {
+	if len(doc.Components.Schemas) != 16 {
 		t.Errorf("%d schemas: give each new one a Go type above", len(doc.Components.Schemas))
 	}
 }
@@ -123,6 +126,9 @@ func TestOpenAPIEnumsAreVocabulary(t *testing.T) {
 		"slots": domain.Slots(), "transport": domain.TransportModes, "locales": domain.Locales,
 		"volunteer statuses": {"pending", "active", "inactive", "former"},
 		"request statuses":   {"open", "matched", "done", "cancelled"},
+		"match statuses": {string(domain.MatchApproved), string(domain.MatchAccepted), string(domain.MatchDeclined),
+			string(domain.MatchRejected), string(domain.MatchWithdrawn)},
+		"reject reasons": domain.RejectReasons,
 	}
 	for _, s := range []domain.VolunteerStatus{"pending", "active", "inactive", "former"} {
 		if !domain.IsVolunteerStatus(s) {

@@ -124,6 +124,7 @@ func TestOpenAPIDescribesResponses(t *testing.T) {
 	call("POST", "/proposals/run", admin, "{}", 200)
 	var props struct {
 		Items []struct {
+			Request  string
 			Proposed []struct{ Volunteer string }
 			Missing  int
 		}
@@ -133,6 +134,30 @@ func TestOpenAPIDescribesResponses(t *testing.T) {
 		props.Items[0].Missing != 1 {
 		t.Errorf("proposals: %+v, want the volunteer proposed and one slot open", props)
 	}
+
+	// Decisions on the proposal: a bad reason, a rejection, then an approval
+	// of the same volunteer; rejecting the approved volunteer is a conflict.
+	if len(props.Items) != 1 {
+		t.FailNow()
+	}
+	drive := props.Items[0].Request
+	decide := func(verb, body string, want int) []byte {
+		t.Helper()
+		return call("POST", "/proposals/"+drive+"/"+verb, admin, body, want)
+	}
+	decide("reject", `{"volunteer":"`+vid+`","reason":"dislike"}`, 422)
+	decide("reject", `{"volunteer":"`+vid+`","reason":"volunteer_unavailable","note":"im Urlaub"}`, 200)
+	var m struct{ Status, Volunteer, Request string }
+	_ = json.Unmarshal(decide("approve", `{"volunteer":"`+vid+`","note":"passt"}`, 200), &m)
+	if m.Status != "approved" || m.Volunteer != vid || m.Request != drive {
+		t.Errorf("approve: %+v", m)
+	}
+	decide("reject", `{"volunteer":"`+vid+`","reason":"other"}`, 409)
+	decide("approve", `{"volunteer":"`+domain.NewID(time.Now()).Hex()+`"}`, 409) // not proposed
+	decide("approve", `{"volunteer":`, 400)
+	call("POST", "/proposals/"+domain.NewID(time.Now()).Hex()+"/approve", admin, `{"volunteer":"`+vid+`"}`, 404)
+	call("POST", "/proposals/"+drive+"/approve", acct, `{"volunteer":"`+vid+`"}`, 403)
+	call("POST", "/proposals/"+drive+"/reject", "", `{"volunteer":"`+vid+`","reason":"other"}`, 401)
 	call("GET", "/openapi.json", "", "", 200)
 
 	// Every operation of the document was called at least once.

@@ -37,13 +37,14 @@ func baseFuncs(t *templates.Translator) template.FuncMap {
 			}
 			return s
 		},
-		"skills":    func() []string { return domain.Skills },
-		"langs":     func() []string { return domain.Languages },
-		"levels":    func() []string { return domain.LanguageLevels },
-		"weekdays":  func() []string { return domain.Weekdays },
-		"dayparts":  func() []string { return domain.DayParts },
-		"transport": func() []string { return domain.TransportModes },
-		"list":      func(s ...string) []string { return s },
+		"skills":        func() []string { return domain.Skills },
+		"langs":         func() []string { return domain.Languages },
+		"levels":        func() []string { return domain.LanguageLevels },
+		"weekdays":      func() []string { return domain.Weekdays },
+		"dayparts":      func() []string { return domain.DayParts },
+		"transport":     func() []string { return domain.TransportModes },
+		"rejectReasons": func() []string { return domain.RejectReasons },
+		"list":          func(s ...string) []string { return s },
 		"dict": func(kv ...any) map[string]any {
 			m := map[string]any{}
 			for i := 0; i+1 < len(kv); i += 2 {

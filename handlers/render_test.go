@@ -269,6 +269,8 @@ func pageCases(t *testing.T, f renderFixture) []pageCase {
 				Missing: 1, ReasonCode: "moon_phase", Reason: "no volunteer is free under a full moon"}},
 		},
 		Volunteers: map[domain.ID]*domain.Volunteer{vols[0].ID: vols[0]},
+		Decisions: map[string]*domain.Match{domain.MatchID(reqs[0].ID, vols[0].ID): {
+			Request: reqs[0].ID, Volunteer: vols[0].ID, Status: domain.MatchApproved}},
 	}
 	cases = append(cases,
 		pageCase{name: "full", page: "proposal_list", path: "/proposals", titleKey: "proposal.list.title", user: f.coord,
@@ -278,9 +280,10 @@ func pageCases(t *testing.T, f renderFixture) []pageCase {
 			wantIn: map[string][]string{
 				"de": {"Passung 87 %", "2.4 km entfernt", "Entfernung", "Sprache", "Kontinuität", "nicht mehr aktiv",
 					"Niemand mit der passenden Sprache", "Nicht alle Plätze besetzt", "Vorschläge berechnen",
-					"Die Vorschläge wurden neu berechnet."},
+					"Die Vorschläge wurden neu berechnet.", "bestätigt", "Stattdessen wählen", "Interessenkonflikt"},
 				"en": {"fit 87 %", "2.4 km away", "Distance", "Language", "Continuity", "no longer active",
-					"Nobody with the right language", "Not all places filled", "Compute proposals"},
+					"Nobody with the right language", "Not all places filled", "Compute proposals",
+					"approved", "Choose instead", "conflict of interest"},
 			}},
 		pageCase{name: "empty", page: "proposal_list", path: "/proposals", titleKey: "proposal.list.title", user: f.admin,
 			data:   proposalListPage{},

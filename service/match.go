@@ -27,6 +27,9 @@ type Decision struct {
 // taking the last place one wins and the other gets a conflict saying why; a
 // repeated approval returns the same match and takes nothing twice.
 func (s *Service) ApproveMatch(ctx context.Context, sc domain.Scope, request, volunteer domain.ID, d Decision) (*domain.Match, error) {
+	if err := checkNote(d.Note); err != nil {
+		return nil, err
+	}
 	r, cand, override, err := s.proposed(ctx, sc, request, volunteer)
 	if err != nil {
 		return nil, err
@@ -49,7 +52,7 @@ func (s *Service) ApproveMatch(ctx context.Context, sc domain.Scope, request, vo
 	}
 	m := &domain.Match{Tenant: sc.Tenant, Request: request, Volunteer: volunteer, Municipality: r.Municipality,
 		Status: domain.MatchApproved, Score: cand.Score, DistanceKm: cand.DistanceKm, Factors: cand.Factors,
-		Override: override, Note: d.Note, DecidedBy: sc.User, DecidedAt: s.Now()}
+		Override: override, Note: domain.CleanText(d.Note), DecidedBy: sc.User, DecidedAt: s.Now()}
 	if err := s.Store.PutMatch(ctx, m); err != nil {
 		return nil, err
 	}
@@ -70,10 +73,8 @@ func (s *Service) RejectMatch(ctx context.Context, sc domain.Scope, request, vol
 		fe.Add("reason", "field.choice.unknown")
 		return nil, fe.Err()
 	}
-	if len([]rune(d.Note)) > domain.MaxNotesLen {
-		fe := domain.FieldErrors{}
-		fe.Add("note", "field.too_long")
-		return nil, fe.Err()
+	if err := checkNote(d.Note); err != nil {
+		return nil, err
 	}
 	r, cand, override, err := s.proposed(ctx, sc, request, volunteer)
 	if err != nil {
@@ -121,4 +122,13 @@ func (s *Service) proposed(ctx context.Context, sc domain.Scope, request, volunt
 		}
 	}
 	return nil, domain.Candidate{}, false, ErrNotProposed
+}
+
+func checkNote(note string) error {
+	if len([]rune(note)) > domain.MaxNotesLen {
+		fe := domain.FieldErrors{}
+		fe.Add("note", "field.too_long")
+		return fe.Err()
+	}
+	return nil
 }

@@ -50,6 +50,14 @@ func TestApproveAndReject(t *testing.T) {
 	if err != nil || m.Status != domain.MatchRejected || !m.Override {
 		t.Fatalf("reject: %+v %v", m, err)
 	}
+	// The review queue shows the decision at the pair.
+	rv, err := svc.ProposalReview(ctx, admin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := rv.Decisions[domain.MatchID(r.ID, alt)]; d == nil || d.Status != domain.MatchRejected || len(rv.Decisions) != 1 {
+		t.Errorf("review decisions %+v, want the rejection", rv.Decisions)
+	}
 
 	m, err = svc.ApproveMatch(ctx, admin, r.ID, chosen, service.Decision{})
 	if err != nil || m.Status != domain.MatchApproved || m.Override || m.Score != p.Proposed[0].Score {

@@ -133,10 +133,11 @@ func candidateOf(a matching.Assignment) domain.Candidate {
 }
 
 // Review is the scope's review queue: each open request with its current
-// proposal, and the volunteers the proposals name.
+// proposal, the volunteers the proposals name and the decisions already taken.
 type Review struct {
 	Items      []ReviewItem
 	Volunteers map[domain.ID]*domain.Volunteer // the proposed and alternative volunteers still active
+	Decisions  map[string]*domain.Match        // decisions on the items' requests, by domain.MatchID
 }
 
 // ReviewItem is one open request and the proposal for it.
@@ -146,10 +147,11 @@ type ReviewItem struct {
 }
 
 // ProposalReview returns the scope's current proposals for requests that are
-// still open, oldest request first, with the requests and the named volunteers.
-// It reads proposals, open requests and active volunteers once each, so the
-// cost does not grow with the number of proposals. A proposed volunteer who is
-// no longer active is missing from Volunteers. Accountants get ErrForbidden.
+// still open, oldest request first, with the requests, the named volunteers
+// and the coordinators' decisions on those requests. It reads proposals, open
+// requests, active volunteers and decisions once each, so the cost does not
+// grow with the number of proposals. A proposed volunteer who is no longer
+// active is missing from Volunteers. Accountants get ErrForbidden.
 func (s *Service) ProposalReview(ctx context.Context, sc domain.Scope) (Review, error) {
 	props, err := s.Proposals(ctx, sc)
 	if err != nil {
@@ -165,12 +167,21 @@ func (s *Service) ProposalReview(ctx context.Context, sc domain.Scope) (Review, 
 	if err != nil {
 		return Review{}, err
 	}
+	matches, err := s.Store.Matches(ctx, sc)
+	if err != nil {
+		return Review{}, err
+	}
 	open := make(map[domain.ID]*domain.HelpRequest, len(reqs))
 	for _, r := range reqs {
 		open[r.ID] = r
 	}
 	named := map[domain.ID]bool{}
-	rv := Review{Volunteers: map[domain.ID]*domain.Volunteer{}}
+	rv := Review{Volunteers: map[domain.ID]*domain.Volunteer{}, Decisions: map[string]*domain.Match{}}
+	for _, m := range matches {
+		if open[m.Request] != nil {
+			rv.Decisions[m.ID] = m
+		}
+	}
 	for _, p := range props {
 		r, ok := open[p.Request]
 		if !ok {

@@ -154,6 +154,11 @@ func (s *Store) PutMatch(ctx context.Context, m *domain.Match) error {
 		Factors:  [7]float64{f.Distance, f.Language, f.Availability, f.Priority, f.Load, f.Continuity, f.Skill},
 		Override: m.Override, Reason: m.Reason, Note: m.Note, DecidedBy: oid(m.DecidedBy), DecidedAt: m.DecidedAt}
 	_, err := s.matches.ReplaceOne(ctx, bson.D{{Key: "_id", Value: d.ID}}, d, optionsUpsert())
+	if mongo.IsDuplicateKeyError(err) {
+		// Two upserts of the same pair at once both tried to insert; the
+		// loser's retry finds the winner's document and replaces it.
+		_, err = s.matches.ReplaceOne(ctx, bson.D{{Key: "_id", Value: d.ID}}, d, optionsUpsert())
+	}
 	return wrap(err, "store match")
 }
 

@@ -48,6 +48,7 @@ func dynamicKeys(tr *templates.Translator) map[string][]string {
 		"level.short.":      domain.LanguageLevels,
 		"request.priority.": priorities,
 		"proposal.factor.":  {"distance", "language", "availability", "skill", "priority", "load", "continuity"},
+		"match.reason.":     domain.RejectReasons,
 		"proposal.reason.":  {"no_skill", "no_language", "too_far", "no_time", "no_background_check", "candidates_busy", "other"},
 		"request.status.": {
 			string(domain.RequestOpen), string(domain.RequestMatched),
