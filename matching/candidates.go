@@ -267,7 +267,8 @@ func (s *spatial) visit(p *problem, j int, fn func(e *gridEntry, km float64)) {
 			if r.langs != 0 && e.langs&r.langs == 0 ||
 				r.slots != 0 && e.avail&r.slots == 0 ||
 				r.bgDay >= 0 && e.bgDay < r.bgDay ||
-				!sameArea(e.muni, e.anyMuni, r.muni) {
+				!sameArea(e.muni, e.anyMuni, r.muni) ||
+				r.excluded != nil && excluded(r.excluded, e.vi) {
 				continue
 			}
 			dx, dy, dz := e.x-r.x, e.y-r.y, e.z-r.z
@@ -381,4 +382,10 @@ func (p *problem) languageFactor(r *req, v *vol) float64 {
 		best = max(best, f)
 	}
 	return best
+}
+
+// excluded reports whether vi is in the sorted list.
+func excluded(list []int32, vi int32) bool {
+	_, found := slices.BinarySearch(list, vi)
+	return found
 }

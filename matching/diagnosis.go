@@ -93,7 +93,7 @@ func (d *diagnosis) why(j int) (code, reason string) {
 					if c2 > areaChord2 || len(mine) > 0 && mine[e.vi] {
 						continue
 					}
-					if !sameArea(e.muni, e.anyMuni, r.muni) {
+					if !sameArea(e.muni, e.anyMuni, r.muni) || r.excluded != nil && excluded(r.excluded, e.vi) {
 						continue // not theirs to help: not a near miss either
 					}
 					v, km := &p.vols[e.vi], arcKm(c2)

@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/bits"
 	"regexp"
+	"slices"
 	"time"
 )
 
@@ -64,6 +65,7 @@ type req struct {
 	priority          float64
 	prev              []int32 // volunteers who helped this beneficiary before
 	muni              int32   // 0: none given
+	excluded          []int32 // volunteers who may not be paired with it, sorted
 }
 
 var (
@@ -265,6 +267,13 @@ func (p *problem) compileRequest(j int, locate Locator, seen map[string]int, vol
 	}
 	c.needed = int32(r.Needed)
 	c.muni = p.municipality(r.Municipality)
+	for _, id := range r.ExcludedVolunteers {
+		// Someone not in the scenario cannot be paired anyway.
+		if i, ok := vols[id]; ok {
+			c.excluded = append(c.excluded, i)
+		}
+	}
+	slices.Sort(c.excluded)
 	if r.Priority < 0 || r.Priority > 3 {
 		return bad("priority", "must be 0 (normal) to 3 (urgent), got %d", r.Priority)
 	}

@@ -76,6 +76,9 @@ type Request struct {
 	PreviousVolunteers []string `json:"previous_volunteers,omitempty"`
 	// Municipality is the request's AGS; see Volunteer.Neighbouring.
 	Municipality string `json:"municipality,omitempty"`
+	// ExcludedVolunteers may not be paired with this request: those who
+	// declined it, were rejected for it, or already hold one of its places.
+	ExcludedVolunteers []string `json:"excluded_volunteers,omitempty"`
 }
 
 // InputError is an invalid scenario. Entry names the offending entry as a JSON

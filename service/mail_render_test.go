@@ -115,6 +115,8 @@ func TestRenderMails(t *testing.T) {
 
 	v, tenant := mailFixture()
 	confirm := s.confirmData(v)
+	offer := &Offer{Volunteer: v.Name, Municipality: "Müllheim im Markgräflerland", Request: &domain.HelpRequest{
+		Category: "authority_accompaniment", Title: "Begleitung Ausländerbehörde", Slots: []string{"mon_am", "wed_eve"}}}
 	// Each mail, its data exactly as the service builds it, and what must show.
 	cases := map[string]struct {
 		data func() map[string]any
@@ -127,6 +129,14 @@ func TestRenderMails(t *testing.T) {
 		"already_registered": {
 			data: func() map[string]any { return alreadyRegisteredData(v, tenant) },
 			want: []string{v.Name, tenant.Name},
+		},
+		"offer": {
+			data: func() map[string]any { return offerData(offer, "https://lotse.example.org/offers?r=1") },
+			want: []string{v.Name, "Müllheim im Markgräflerland", "https://lotse.example.org/offers?r=1", "7"},
+		},
+		"offer_declined": {
+			data: func() map[string]any { return declinedData(offer, "https://lotse.example.org/proposals") },
+			want: []string{"Begleitung Ausländerbehörde", "Müllheim im Markgräflerland"},
 		},
 	}
 

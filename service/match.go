@@ -56,6 +56,10 @@ func (s *Service) ApproveMatch(ctx context.Context, sc domain.Scope, request, vo
 	if err := s.Store.PutMatch(ctx, m); err != nil {
 		return nil, err
 	}
+	if err := s.sendOffer(ctx, m); err != nil {
+		// The approval stands; the outbox key lets a later run send the offer.
+		s.Log.Error("queue offer", "request", request.Hex(), "volunteer", volunteer.Hex(), "err", err)
+	}
 	fields := []string{"status"}
 	if override {
 		fields = append(fields, "override")

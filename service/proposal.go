@@ -40,6 +40,20 @@ func (s *Service) ProposeMatches(ctx context.Context, sc domain.Scope) (Proposal
 	if err != nil {
 		return run, err
 	}
+	// Decisions taken stand: who declined or was rejected is not proposed for
+	// that request again, and places already held are not offered twice.
+	decided, err := s.Store.Matches(ctx, sc)
+	if err != nil {
+		return run, err
+	}
+	exclude := map[domain.ID][]string{}
+	held := map[domain.ID]int{}
+	for _, m := range decided {
+		exclude[m.Request] = append(exclude[m.Request], m.Volunteer.Hex())
+		if m.Status == domain.MatchApproved || m.Status == domain.MatchAccepted {
+			held[m.Request]++
+		}
+	}
 	scen := &matching.Scenario{Now: start, MaxDistanceKm: domain.MaxRadiusKm}
 	for _, v := range vols {
 		if v.Capacity-v.ActiveAssignments <= 0 || !(sc.SeesMunicipality(v.Municipality) || v.Neighbouring) {
@@ -47,9 +61,17 @@ func (s *Service) ProposeMatches(ctx context.Context, sc domain.Scope) (Proposal
 		}
 		scen.Volunteers = append(scen.Volunteers, scenarioVolunteer(v))
 	}
+	open := reqs[:0]
 	for _, r := range reqs {
-		scen.Requests = append(scen.Requests, scenarioRequest(r))
+		mr := scenarioRequest(r)
+		if mr.Needed -= held[r.ID]; mr.Needed <= 0 {
+			continue
+		}
+		mr.ExcludedVolunteers = exclude[r.ID]
+		scen.Requests = append(scen.Requests, mr)
+		open = append(open, r)
 	}
+	reqs = open
 	run.Volunteers, run.Requests = len(scen.Volunteers), len(scen.Requests)
 	built := time.Now()
 	res, err := matching.Solve(scen, matching.Config{})

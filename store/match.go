@@ -192,3 +192,28 @@ func (s *Store) Matches(ctx context.Context, sc domain.Scope) ([]*domain.Match, 
 	}
 	return out, nil
 }
+
+// MatchForLink returns a match by its natural key in any tenant. Only callers
+// that verified a signed link may use it.
+func (s *Store) MatchForLink(ctx context.Context, request, volunteer domain.ID) (*domain.Match, error) {
+	var d matchDoc
+	err := s.matches.FindOne(ctx, bson.D{{Key: "_id", Value: domain.MatchID(request, volunteer)}}).Decode(&d)
+	if errors.Is(err, mongo.ErrNoDocuments) {
+		return nil, domain.ErrNotFound
+	}
+	if err != nil {
+		return nil, wrap(err, "read match")
+	}
+	return d.domain(), nil
+}
+
+// SetMatchStatus moves a match from one status to another, or returns
+// ErrConflict when it is no longer in status from.
+func (s *Store) SetMatchStatus(ctx context.Context, m *domain.Match, from, to domain.MatchStatus, reason string) error {
+	set := bson.D{{Key: "status", Value: string(to)}, {Key: "answered_at", Value: s.now()}}
+	if reason != "" {
+		set = append(set, bson.E{Key: "answer_reason", Value: reason})
+	}
+	return s.updateGuarded(ctx, s.matches, domain.MatchID(m.Request, m.Volunteer), m.Tenant,
+		[]Guard{{"status", string(from)}}, bson.D{{Key: "$set", Value: set}})
+}

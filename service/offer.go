@@ -1,0 +1,228 @@
+package service
+
+import (
+	"context"
+	"errors"
+	"net/url"
+	"strconv"
+	"time"
+
+	"lotse/domain"
+)
+
+// An approved match is offered to the volunteer by mail. The offer's links
+// carry the pair and a signature; opening one shows the offer, and only the
+// volunteer's click on accept or decline (a POST) answers it, so mail scanners
+// that open links answer nothing.
+
+// OfferTTL is how long an offer's links stay valid.
+const OfferTTL = 7 * 24 * time.Hour
+
+// PurposeOffer signs offer links.
+const PurposeOffer = "offer"
+
+// Offer errors with message keys.
+var (
+	ErrOfferClosed   = &domain.Error{Code: domain.EConflict, Key: "offer.closed"}
+	ErrOfferAnswered = &domain.Error{Code: domain.EConflict, Key: "offer.answered"}
+)
+
+// OfferLink is what an offer link carries back.
+type OfferLink struct {
+	Request, Volunteer, Exp, Sig string
+}
+
+// Offer is what the volunteer sees: the match, and of the request only what
+// they need to decide (no description, no beneficiary).
+type Offer struct {
+	Match        *domain.Match
+	Request      *domain.HelpRequest
+	Municipality string
+	Volunteer    string // the volunteer's name, for the greeting
+}
+
+func (s *Service) offerURL(m *domain.Match, exp time.Time) string {
+	q := url.Values{}
+	q.Set("r", m.Request.Hex())
+	q.Set("v", m.Volunteer.Hex())
+	q.Set("exp", strconv.FormatInt(exp.Unix(), 10))
+	q.Set("sig", s.signLink(PurposeOffer+"\x00"+m.Volunteer.Hex(), m.Request, exp))
+	return s.BaseURL + "/offers?" + q.Encode()
+}
+
+// verifyOffer checks an offer link and returns its match.
+func (s *Service) verifyOffer(ctx context.Context, l OfferLink) (*domain.Match, error) {
+	vol, err := domain.ParseID(l.Volunteer)
+	if err != nil {
+		return nil, ErrLinkInvalid
+	}
+	req, err := s.verifyLink(PurposeOffer+"\x00"+vol.Hex(), SignedLink{ID: l.Request, Exp: l.Exp, Sig: l.Sig})
+	if err != nil {
+		return nil, err
+	}
+	m, err := s.Store.MatchForLink(ctx, req, vol)
+	if errors.Is(err, domain.ErrNotFound) {
+		return nil, ErrLinkInvalid
+	}
+	return m, err
+}
+
+// sendOffer mails the volunteer an approved match (once per match: the
+// outbox key is the pair).
+func (s *Service) sendOffer(ctx context.Context, m *domain.Match) error {
+	o, err := s.offerOf(ctx, m)
+	if err != nil {
+		return err
+	}
+	v, err := s.Store.VolunteerForLink(ctx, m.Volunteer)
+	if err != nil {
+		return err
+	}
+	return s.queueMail(ctx, m.Tenant, "offer:"+m.ID, v.Email, v.Locale, "offer",
+		offerData(o, s.offerURL(m, s.Now().Add(OfferTTL))))
+}
+
+// offerData is what the offer mail shows; the mail render test uses it too.
+func offerData(o *Offer, link string) map[string]any {
+	return map[string]any{"Name": o.Volunteer, "Category": o.Request.Category, "Title": o.Request.Title,
+		"Municipality": o.Municipality, "Date": o.Request.Date, "Time": o.Request.Time,
+		"Slots": o.Request.Slots, "Link": link, "Days": int(OfferTTL.Hours() / 24)}
+}
+
+func (s *Service) offerOf(ctx context.Context, m *domain.Match) (*Offer, error) {
+	sys := domain.System(m.Tenant)
+	r, err := s.Store.Request(ctx, sys, m.Request)
+	if err != nil {
+		return nil, err
+	}
+	t, err := s.Store.Tenant(ctx, m.Tenant)
+	if err != nil {
+		return nil, err
+	}
+	o := &Offer{Match: m, Request: r, Municipality: r.Municipality}
+	if mu, ok := t.Municipality(r.Municipality); ok {
+		o.Municipality = mu.Name
+	}
+	if v, err := s.Store.VolunteerForLink(ctx, m.Volunteer); err == nil {
+		o.Volunteer = v.Name
+	}
+	return o, nil
+}
+
+// OfferFor returns the offer a link names.
+func (s *Service) OfferFor(ctx context.Context, l OfferLink) (*Offer, error) {
+	m, err := s.verifyOffer(ctx, l)
+	if err != nil {
+		return nil, err
+	}
+	return s.offerOf(ctx, m)
+}
+
+// RespondToOffer records the volunteer's answer. Accepting turns the match
+// into an active assignment; declining gives the request's place and the
+// capacity back, tells the request's coordinator, and proposes again for the
+// request's municipality so the next candidate comes up. Answering twice the
+// same way returns the same offer; changing one's answer by the old link is
+// refused (ErrOfferAnswered). An offer for a request that was closed meanwhile
+// cannot be accepted (ErrOfferClosed).
+func (s *Service) RespondToOffer(ctx context.Context, l OfferLink, accept bool, reason string) (*Offer, error) {
+	m, err := s.verifyOffer(ctx, l)
+	if err != nil {
+		return nil, err
+	}
+	o, err := s.offerOf(ctx, m)
+	if err != nil {
+		return nil, err
+	}
+	want := domain.MatchDeclined
+	if accept {
+		want = domain.MatchAccepted
+	}
+	switch m.Status {
+	case want:
+		return o, nil
+	case domain.MatchApproved:
+	default:
+		return o, ErrOfferAnswered
+	}
+	sys := domain.System(m.Tenant)
+	sys.User = m.Volunteer
+	closed := o.Request.Status == domain.RequestCancelled || o.Request.Status == domain.RequestDone
+	if accept && closed {
+		if err := s.endMatch(ctx, sys, m, domain.MatchWithdrawn, "request closed"); err != nil {
+			return nil, err
+		}
+		return o, ErrOfferClosed
+	}
+	if accept {
+		if err := s.Store.SetMatchStatus(ctx, m, domain.MatchApproved, domain.MatchAccepted, ""); err != nil {
+			return s.answeredMeanwhile(ctx, o, want, err)
+		}
+		m.Status = domain.MatchAccepted
+		s.audit(ctx, sys, "match.accept", "match", m.Request, []string{"status"})
+		return o, nil
+	}
+	if err := s.endMatch(ctx, sys, m, domain.MatchDeclined, domain.CleanText(reason)); err != nil {
+		return s.answeredMeanwhile(ctx, o, want, err)
+	}
+	s.afterDecline(ctx, o)
+	return o, nil
+}
+
+// endMatch ends an approved match and gives its place and capacity back.
+func (s *Service) endMatch(ctx context.Context, sc domain.Scope, m *domain.Match, to domain.MatchStatus, reason string) error {
+	if len([]rune(reason)) > 500 {
+		reason = string([]rune(reason)[:500])
+	}
+	if err := s.Store.SetMatchStatus(ctx, m, domain.MatchApproved, to, reason); err != nil {
+		return err
+	}
+	m.Status = to
+	if err := s.Store.ReleaseRequestPlace(ctx, domain.System(m.Tenant), m.Request, m.Volunteer); err != nil {
+		return err
+	}
+	if err := s.Store.ReleaseVolunteer(ctx, m.Tenant, m.Volunteer); err != nil {
+		return err
+	}
+	s.audit(ctx, sc, "match."+string(to), "match", m.Request, []string{"status"})
+	return nil
+}
+
+// answeredMeanwhile handles a lost race between two clicks: the same answer
+// is fine, another one is refused.
+func (s *Service) answeredMeanwhile(ctx context.Context, o *Offer, want domain.MatchStatus, err error) (*Offer, error) {
+	if !errors.Is(err, domain.ErrConflict) {
+		return nil, err
+	}
+	m, rerr := s.Store.MatchForLink(ctx, o.Match.Request, o.Match.Volunteer)
+	if rerr != nil {
+		return nil, rerr
+	}
+	o.Match = m
+	if m.Status == want {
+		return o, nil
+	}
+	return o, ErrOfferAnswered
+}
+
+// afterDecline tells the request's coordinator and proposes again. Failures
+// are logged: the answer itself is recorded.
+func (s *Service) afterDecline(ctx context.Context, o *Offer) {
+	r := o.Request
+	if u, err := s.Store.User(ctx, r.Tenant, r.CreatedBy); err == nil {
+		err := s.queueMail(ctx, r.Tenant, "offer_declined:"+o.Match.ID, u.Email, "de", "offer_declined",
+			declinedData(o, s.BaseURL+"/proposals#req-"+r.ID.Hex()))
+		if err != nil {
+			s.Log.Error("queue decline notice", "request", r.ID.Hex(), "err", err)
+		}
+	}
+	scope := domain.Scope{Tenant: r.Tenant, Role: domain.RoleCoordinator, Municipalities: []string{r.Municipality}}
+	if _, err := s.ProposeMatches(ctx, scope); err != nil {
+		s.Log.Error("propose after decline", "request", r.ID.Hex(), "err", err)
+	}
+}
+
+// declinedData is what the coordinator's notice shows.
+func declinedData(o *Offer, link string) map[string]any {
+	return map[string]any{"Title": o.Request.Title, "Municipality": o.Municipality, "Link": link}
+}
