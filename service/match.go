@@ -27,16 +27,9 @@ type Decision struct {
 // taking the last place one wins and the other gets a conflict saying why; a
 // repeated approval returns the same match and takes nothing twice.
 func (s *Service) ApproveMatch(ctx context.Context, sc domain.Scope, request, volunteer domain.ID, d Decision) (*domain.Match, error) {
-	if err := checkNote(d.Note); err != nil {
-		return nil, err
-	}
-	r, cand, override, err := s.proposed(ctx, sc, request, volunteer)
-	if err != nil {
-		return nil, err
-	}
-	if m, err := s.Store.Match(ctx, sc, request, volunteer); err == nil &&
-		(m.Status == domain.MatchApproved || m.Status == domain.MatchAccepted) {
-		return m, nil
+	r, cand, override, held, err := s.decide(ctx, sc, request, volunteer, d)
+	if err != nil || held != nil {
+		return held, err
 	}
 	claimed, err := s.Store.ClaimRequestPlace(ctx, sc, request, volunteer)
 	if err != nil {
@@ -77,15 +70,11 @@ func (s *Service) RejectMatch(ctx context.Context, sc domain.Scope, request, vol
 		fe.Add("reason", "field.choice.unknown")
 		return nil, fe.Err()
 	}
-	if err := checkNote(d.Note); err != nil {
-		return nil, err
-	}
-	r, cand, override, err := s.proposed(ctx, sc, request, volunteer)
+	r, cand, override, held, err := s.decide(ctx, sc, request, volunteer, d)
 	if err != nil {
 		return nil, err
 	}
-	if m, err := s.Store.Match(ctx, sc, request, volunteer); err == nil &&
-		(m.Status == domain.MatchApproved || m.Status == domain.MatchAccepted) {
+	if held != nil {
 		return nil, ErrAlreadyApproved
 	}
 	m := &domain.Match{Tenant: sc.Tenant, Request: request, Volunteer: volunteer, Municipality: r.Municipality,
@@ -96,6 +85,23 @@ func (s *Service) RejectMatch(ctx context.Context, sc domain.Scope, request, vol
 	}
 	s.audit(ctx, sc, "match.reject", "match", request, []string{"status", "reason"})
 	return m, nil
+}
+
+// decide checks what approval and rejection share: the note, the proposal
+// naming the volunteer, and an approval already holding a place (held).
+func (s *Service) decide(ctx context.Context, sc domain.Scope, request, volunteer domain.ID, d Decision) (
+	r *domain.HelpRequest, cand domain.Candidate, override bool, held *domain.Match, err error) {
+	if err = checkNote(d.Note); err != nil {
+		return
+	}
+	if r, cand, override, err = s.proposed(ctx, sc, request, volunteer); err != nil {
+		return
+	}
+	if m, merr := s.Store.Match(ctx, sc, request, volunteer); merr == nil &&
+		(m.Status == domain.MatchApproved || m.Status == domain.MatchAccepted) {
+		held = m
+	}
+	return
 }
 
 // proposed finds volunteer in the request's current proposal: among the

@@ -164,18 +164,14 @@ func (s *Store) PutMatch(ctx context.Context, m *domain.Match) error {
 
 // Match returns the decision on a pair the scope may see, else ErrNotFound.
 func (s *Store) Match(ctx context.Context, sc domain.Scope, request, volunteer domain.ID) (*domain.Match, error) {
-	var d matchDoc
-	err := s.matches.FindOne(ctx, bson.D{{Key: "_id", Value: domain.MatchID(request, volunteer)}}).Decode(&d)
-	if errors.Is(err, mongo.ErrNoDocuments) {
-		return nil, domain.ErrNotFound
-	}
+	m, err := s.MatchForLink(ctx, request, volunteer)
 	if err != nil {
-		return nil, wrap(err, "read match")
+		return nil, err
 	}
-	if domain.ID(d.TenantID) != sc.Tenant || !sc.SeesMunicipality(d.Municipality) {
+	if m.Tenant != sc.Tenant || !sc.SeesMunicipality(m.Municipality) {
 		return nil, domain.ErrNotFound
 	}
-	return d.domain(), nil
+	return m, nil
 }
 
 // Matches returns the scope's decisions.
