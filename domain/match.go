@@ -31,6 +31,8 @@ type Match struct {
 	Note         string // free text; never logged
 	DecidedBy    ID
 	DecidedAt    time.Time
+	AnsweredAt   time.Time // the volunteer's answer, or the end of the match
+	AnswerReason string    // why the volunteer declined, if they said; never logged
 }
 
 // MatchID is the natural key of a pair.

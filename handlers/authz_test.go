@@ -87,6 +87,7 @@ var (
 	staffAPI    = [nCallers]int{unauth, unauth, forbidden, ok, ok, ok, ok}
 	staffPageID = [nCallers]int{redirect, redirect, forbidden, notFound, notFound, ok, ok}
 	staffAPIID  = [nCallers]int{unauth, unauth, forbidden, notFound, notFound, ok, ok}
+	linkOnly    = [nCallers]int{notFound, notFound, notFound, notFound, notFound, notFound, notFound}
 )
 
 func authzTable() []authzRow {
@@ -169,6 +170,14 @@ func authzTable() []authzRow {
 			want: [nCallers]int{redirect, redirect, forbidden, notFound, notFound, redirect, redirect}},
 		{method: "POST", route: "/api/v1/proposals/:request/approve", setup: decisionTarget, want: staffAPIID,
 			json: `{"volunteer":"{volunteer}","note":"passt, %s"}`},
+
+		// Offers: public signed-link routes. Without a valid link everybody
+		// gets "not found", signed in or not; no session grants anything. The
+		// volunteer sends her confirmation link's query, which is no offer
+		// link; the forms name the target pair with a forged signature.
+		{method: "GET", route: "/offers", want: linkOnly},
+		{method: "POST", route: "/offers/accept", body: forgedOffer, want: linkOnly},
+		{method: "POST", route: "/offers/decline", body: forgedOffer, want: linkOnly},
 
 		// Last: logging out ends the caller's session.
 		{method: "POST", route: "/logout", body: func(*authzFixture, int) url.Values { return url.Values{} },
@@ -453,6 +462,13 @@ func (a *testApp) authzRequest(t *testing.T) domain.ID {
 		t.Fatal(err)
 	}
 	return r.ID
+}
+
+// forgedOffer is an offer form for the target request and volunteer, valid
+// for a day, with a signature nobody issued.
+func forgedOffer(f *authzFixture, _ int) url.Values {
+	return url.Values{"r": {f.request.Hex()}, "v": {f.volunteer.Hex()},
+		"exp": {fmt.Sprint(time.Now().Add(24 * time.Hour).Unix())}, "sig": {"Zm9yZ2Vk"}, "reason": {"keine Zeit"}}
 }
 
 // decisionForm is the body of a page's decision on the target volunteer; a

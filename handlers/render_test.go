@@ -301,6 +301,57 @@ func pageCases(t *testing.T, f renderFixture) []pageCase {
 			want: []string{vols[1].Email, "2026-03-14 10:05", "sig=3"}},
 		pageCase{name: "empty", page: "outbox", path: "/admin/outbox", titleKey: "outbox.title", user: f.admin},
 	)
+
+	// The volunteer's offer as pageOfferShow and pageOfferAnswer build it: open
+	// with a date, open with weekly times, just accepted, declined before and
+	// now refused, closed meanwhile. Nobody is signed in.
+	link := service.OfferLink{Request: reqs[0].ID.Hex(), Volunteer: vols[0].ID.Hex(), Exp: "1775000000", Sig: "c2lnbmF0dXJl"}
+	offer := func(r *domain.HelpRequest, st domain.MatchStatus) offerPage {
+		return offerView(&service.Offer{Match: &domain.Match{Request: r.ID, Volunteer: vols[0].ID, Status: st},
+			Request: r, Municipality: "Lörrach", Volunteer: vols[0].Name}, link)
+	}
+	accepted := offer(reqs[0], domain.MatchAccepted)
+	accepted.Done = string(domain.MatchAccepted)
+	answered := offer(reqs[0], domain.MatchDeclined)
+	answered.Alert = service.ErrOfferAnswered.Key
+	closed := offer(reqs[3], domain.MatchWithdrawn)
+	closed.Alert = service.ErrOfferClosed.Key
+	hidden := []string{`name="r" value="` + link.Request + `"`, `name="v" value="` + link.Volunteer + `"`,
+		`name="exp" value="1775000000"`, `name="sig" value="c2lnbmF0dXJl"`, `name="csrf" value="csrf-token-for-the-render-test"`}
+	cases = append(cases,
+		pageCase{name: "open date", page: "offer", path: "/offers", titleKey: "offer.title", data: offer(reqs[0], domain.MatchApproved),
+			want: append([]string{vols[0].Name, reqs[0].Title, "Lörrach", "2026-04-02", `action="/offers/accept"`,
+				`action="/offers/decline"`, `maxlength="500"`}, hidden...),
+			wantIn: map[string][]string{
+				"de": {"Hallo Ayşe Yılmaz,", "Rechtsberatung", "um 09:30 Uhr", "Wartet auf Ihre Antwort", "Ja, ich helfe gern",
+					"Nein, diesmal nicht", "Grund (freiwillig)", "Höchstens 500 Zeichen"},
+				"en": {"Hello Ayşe Yılmaz,", "Legal help", "at 09:30", "Waiting for your answer", "Yes, I am glad to help",
+					"No, not this time", "Reason (optional)", "At most 500 characters"},
+			}},
+		pageCase{name: "open slots", page: "offer", path: "/offers", titleKey: "offer.title", data: offer(reqs[1], domain.MatchApproved),
+			want: []string{reqs[1].Title, `action="/offers/accept"`},
+			wantIn: map[string][]string{
+				"de": {"Hausaufgabenhilfe", "Dienstag nachmittags (12–17 Uhr), Donnerstag nachmittags (12–17 Uhr)"},
+				"en": {"Homework help", "Tuesday afternoons (12–5 pm), Thursday afternoons (12–5 pm)"},
+			}},
+		pageCase{name: "accepted", page: "offer", path: "/offers/accept", titleKey: "offer.title", data: accepted,
+			want: []string{reqs[0].Title},
+			wantIn: map[string][]string{
+				"de": {"Zugesagt – vielen Dank!", "Sie haben zugesagt."},
+				"en": {"Accepted – thank you!", "You accepted."},
+			}},
+		pageCase{name: "answered", page: "offer", path: "/offers/accept", titleKey: "offer.title", data: answered,
+			wantIn: map[string][]string{
+				"de": {"Sie haben auf dieses Angebot bereits geantwortet.", "Sie haben abgesagt."},
+				"en": {"You have already answered this offer.", "You declined."},
+			}},
+		pageCase{name: "closed", page: "offer", path: "/offers/accept", titleKey: "offer.title", data: closed,
+			want: []string{reqs[3].Title},
+			wantIn: map[string][]string{
+				"de": {"Diese Anfrage ist inzwischen geschlossen.", "Die Anfrage wurde inzwischen geschlossen."},
+				"en": {"This request has been closed meanwhile.", "The request has been closed meanwhile."},
+			}},
+	)
 	return cases
 }
 

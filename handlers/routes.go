@@ -23,6 +23,7 @@ func (h *Handler) routes(r *gin.Engine) {
 	pages.POST("/signup", h.pageSignupCreate)
 	pages.GET("/signup/thanks", h.pageSignupThanks)
 	pages.GET("/signup/confirm", h.pageSignupConfirm)
+	h.offerRoutes(pages)
 	h.authRoutes(pages)
 
 	staffPages := pages.Group("/", h.requirePage(staff...))

@@ -115,7 +115,7 @@ func TestRenderMails(t *testing.T) {
 
 	v, tenant := mailFixture()
 	confirm := s.confirmData(v)
-	offer := &Offer{Volunteer: v.Name, Municipality: "Müllheim im Markgräflerland", Request: &domain.HelpRequest{
+	offer := &Offer{Match: &domain.Match{AnswerReason: "Ich bin im Dezember verreist."}, Volunteer: v.Name, Municipality: "Müllheim im Markgräflerland", Request: &domain.HelpRequest{
 		Category: "authority_accompaniment", Title: "Begleitung Ausländerbehörde", Slots: []string{"mon_am", "wed_eve"}}}
 	// Each mail, its data exactly as the service builds it, and what must show.
 	cases := map[string]struct {
@@ -136,7 +136,7 @@ func TestRenderMails(t *testing.T) {
 		},
 		"offer_declined": {
 			data: func() map[string]any { return declinedData(offer, "https://lotse.example.org/proposals") },
-			want: []string{"Begleitung Ausländerbehörde", "Müllheim im Markgräflerland"},
+			want: []string{"Begleitung Ausländerbehörde", "Müllheim im Markgräflerland", "Ich bin im Dezember verreist."},
 		},
 	}
 

@@ -15,6 +15,9 @@ import (
 // volunteer's click on accept or decline (a POST) answers it, so mail scanners
 // that open links answer nothing.
 
+// maxAnswerReason bounds a volunteer's reason for declining.
+const maxAnswerReason = 500
+
 // OfferTTL is how long an offer's links stay valid.
 const OfferTTL = 7 * 24 * time.Hour
 
@@ -41,8 +44,9 @@ type Offer struct {
 	Volunteer    string // the volunteer's name, for the greeting
 }
 
-func (s *Service) offerURL(m *domain.Match, exp time.Time) string {
+func (s *Service) offerURL(m *domain.Match, exp time.Time, lang string) string {
 	q := url.Values{}
+	q.Set("lang", lang) // the page opens in the volunteer's language; not signed, harmless
 	q.Set("r", m.Request.Hex())
 	q.Set("v", m.Volunteer.Hex())
 	q.Set("exp", strconv.FormatInt(exp.Unix(), 10))
@@ -79,7 +83,7 @@ func (s *Service) sendOffer(ctx context.Context, m *domain.Match) error {
 		return err
 	}
 	return s.queueMail(ctx, m.Tenant, "offer:"+m.ID, v.Email, v.Locale, "offer",
-		offerData(o, s.offerURL(m, s.Now().Add(OfferTTL))))
+		offerData(o, s.offerURL(m, s.Now().Add(OfferTTL), v.Locale)))
 }
 
 // offerData is what the offer mail shows; the mail render test uses it too.
@@ -165,14 +169,15 @@ func (s *Service) RespondToOffer(ctx context.Context, l OfferLink, accept bool, 
 	if err := s.endMatch(ctx, sys, m, domain.MatchDeclined, domain.CleanText(reason)); err != nil {
 		return s.answeredMeanwhile(ctx, o, want, err)
 	}
+	m.AnswerReason = domain.CleanText(reason)
 	s.afterDecline(ctx, o)
 	return o, nil
 }
 
 // endMatch ends an approved match and gives its place and capacity back.
 func (s *Service) endMatch(ctx context.Context, sc domain.Scope, m *domain.Match, to domain.MatchStatus, reason string) error {
-	if len([]rune(reason)) > 500 {
-		reason = string([]rune(reason)[:500])
+	if len([]rune(reason)) > maxAnswerReason {
+		reason = string([]rune(reason)[:maxAnswerReason])
 	}
 	if err := s.Store.SetMatchStatus(ctx, m, domain.MatchApproved, to, reason); err != nil {
 		return err
@@ -224,5 +229,9 @@ func (s *Service) afterDecline(ctx context.Context, o *Offer) {
 
 // declinedData is what the coordinator's notice shows.
 func declinedData(o *Offer, link string) map[string]any {
-	return map[string]any{"Title": o.Request.Title, "Municipality": o.Municipality, "Link": link}
+	reason := ""
+	if o.Match != nil {
+		reason = o.Match.AnswerReason
+	}
+	return map[string]any{"Title": o.Request.Title, "Municipality": o.Municipality, "Link": link, "Reason": reason}
 }

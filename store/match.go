@@ -133,6 +133,8 @@ type matchDoc struct {
 	Note         string        `bson:"note,omitempty"`
 	DecidedBy    bson.ObjectID `bson:"decided_by"`
 	DecidedAt    time.Time     `bson:"decided_at"`
+	AnsweredAt   time.Time     `bson:"answered_at,omitempty"`
+	AnswerReason string        `bson:"answer_reason,omitempty"`
 }
 
 func (d *matchDoc) domain() *domain.Match {
@@ -141,7 +143,8 @@ func (d *matchDoc) domain() *domain.Match {
 		Volunteer: domain.ID(d.Volunteer), Municipality: d.Municipality, Status: domain.MatchStatus(d.Status),
 		Score: d.Score, DistanceKm: d.DistanceKm, Factors: domain.Factors{Distance: f[0], Language: f[1],
 			Availability: f[2], Priority: f[3], Load: f[4], Continuity: f[5], Skill: f[6]},
-		Override: d.Override, Reason: d.Reason, Note: d.Note, DecidedBy: domain.ID(d.DecidedBy), DecidedAt: d.DecidedAt}
+		Override: d.Override, Reason: d.Reason, Note: d.Note, DecidedBy: domain.ID(d.DecidedBy), DecidedAt: d.DecidedAt,
+		AnsweredAt: d.AnsweredAt, AnswerReason: d.AnswerReason}
 }
 
 // PutMatch stores a decision under the pair's natural key, replacing an
