@@ -13,7 +13,11 @@ const (
 	MatchDeclined  MatchStatus = "declined"
 	MatchRejected  MatchStatus = "rejected" // the coordinator said no
 	MatchWithdrawn MatchStatus = "withdrawn"
+	MatchCompleted MatchStatus = "completed" // the request was done with the volunteer's help
 )
+
+// MatchStatuses lists every status, for validation and the API description.
+var MatchStatuses = []MatchStatus{MatchApproved, MatchAccepted, MatchDeclined, MatchRejected, MatchWithdrawn, MatchCompleted}
 
 // Match is a coordinator's decision on one proposed pair, and what followed.
 type Match struct {

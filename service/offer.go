@@ -176,10 +176,38 @@ func (s *Service) RespondToOffer(ctx context.Context, l OfferLink, accept bool, 
 
 // endMatch ends an approved match and gives its place and capacity back.
 func (s *Service) endMatch(ctx context.Context, sc domain.Scope, m *domain.Match, to domain.MatchStatus, reason string) error {
+	return s.endMatchFrom(ctx, sc, m, domain.MatchApproved, to, reason)
+}
+
+// closeMatches ends the matches that hold a place on a request that was just
+// cancelled or done: accepted ones are completed (done) or withdrawn
+// (cancelled), unanswered offers withdrawn; each gives its capacity back.
+func (s *Service) closeMatches(ctx context.Context, sc domain.Scope, request domain.ID, to domain.RequestStatus) error {
+	ms, err := s.Store.Matches(ctx, sc)
+	if err != nil {
+		return err
+	}
+	for _, m := range ms {
+		if m.Request != request || (m.Status != domain.MatchApproved && m.Status != domain.MatchAccepted) {
+			continue
+		}
+		end := domain.MatchWithdrawn
+		if to == domain.RequestDone && m.Status == domain.MatchAccepted {
+			end = domain.MatchCompleted
+		}
+		err := s.endMatchFrom(ctx, sc, m, m.Status, end, "")
+		if err != nil && !errors.Is(err, domain.ErrConflict) { // a conflict: the volunteer answered meanwhile
+			return err
+		}
+	}
+	return nil
+}
+
+func (s *Service) endMatchFrom(ctx context.Context, sc domain.Scope, m *domain.Match, from, to domain.MatchStatus, reason string) error {
 	if len([]rune(reason)) > maxAnswerReason {
 		reason = string([]rune(reason)[:maxAnswerReason])
 	}
-	if err := s.Store.SetMatchStatus(ctx, m, domain.MatchApproved, to, reason); err != nil {
+	if err := s.Store.SetMatchStatus(ctx, m, from, to, reason); err != nil {
 		return err
 	}
 	m.Status = to

@@ -169,3 +169,39 @@ func seedCoordinator(t *testing.T, svc *service.Service, tn *domain.Tenant) doma
 	}
 	return u.ID
 }
+
+// TestClosingARequestEndsItsMatches: done completes accepted assignments,
+// cancelling withdraws offers; either way the capacity comes back.
+func TestClosingARequestEndsItsMatches(t *testing.T) {
+	ctx := context.Background()
+	svc, tn := newTestService(t)
+	admin := domain.Scope{Tenant: tn.ID, Role: domain.RoleAdmin}
+	v := seedVolunteer(t, svc, tn, "anna", "08336050", "79539", domain.VolunteerActive, false, []string{"housing_search"})
+	done := seedRequest(t, svc, tn, "Wohnung 1", "housing_search", "08336050", "79539")
+	cancelled := seedRequest(t, svc, tn, "Wohnung 2", "housing_search", "08336050", "79540")
+	if _, err := svc.ProposeMatches(ctx, admin); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range []*domain.HelpRequest{done, cancelled} {
+		if _, err := svc.ApproveMatch(ctx, admin, r.ID, v.ID, service.Decision{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := svc.RespondToOffer(ctx, offerLink(t, svc, tn, done.ID, v.ID), true, ""); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := svc.Store.Volunteer(ctx, admin, v.ID); got.ActiveAssignments != 2 {
+		t.Fatalf("carries %d", got.ActiveAssignments)
+	}
+	for r, to := range map[*domain.HelpRequest]domain.RequestStatus{done: domain.RequestDone, cancelled: domain.RequestCancelled} {
+		if _, err := svc.UpdateRequest(ctx, admin, r.ID, service.RequestPatchInput{Status: &to}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	m1, _ := svc.Store.MatchForLink(ctx, done.ID, v.ID)
+	m2, _ := svc.Store.MatchForLink(ctx, cancelled.ID, v.ID)
+	got, _ := svc.Store.Volunteer(ctx, admin, v.ID)
+	if m1.Status != domain.MatchCompleted || m2.Status != domain.MatchWithdrawn || got.ActiveAssignments != 0 {
+		t.Fatalf("done: %s, cancelled: %s, carries %d", m1.Status, m2.Status, got.ActiveAssignments)
+	}
+}

@@ -194,6 +194,11 @@ func (s *Service) UpdateRequest(ctx context.Context, sc domain.Scope, id domain.
 	if len(changed) > 0 {
 		s.audit(ctx, sc, "request.update", "request", id, changed)
 	}
+	if to == domain.RequestCancelled || to == domain.RequestDone {
+		if err := s.closeMatches(ctx, sc, id, to); err != nil {
+			return nil, err
+		}
+	}
 	return s.Store.Request(ctx, sc, id)
 }
 
