@@ -23,6 +23,7 @@ type Proposal struct {
 // Candidate is one volunteer for a request, with the score and its factors.
 type Candidate struct {
 	Volunteer  ID
+	Name       string  // the volunteer's name at the run, for the review page
 	Score      float64 // 0..1
 	DistanceKm float64
 	Factors    Factors

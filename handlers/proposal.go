@@ -274,9 +274,7 @@ func candidateRows(request domain.ID, cs []domain.Candidate, alt bool, rv servic
 				{"priority", percent(f.Priority)}, {"load", percent(f.Load)},
 				{"continuity", percent(f.Continuity)},
 			}}
-		if v := rv.Volunteers[c.Volunteer]; v != nil {
-			row.Name = v.Name
-		}
+		row.Name = c.Name
 		// A declined or withdrawn match may be decided again; it shows the forms.
 		if m := rv.Decisions[domain.MatchID(request, c.Volunteer)]; m != nil {
 			switch m.Status {

@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"bytes"
-	"encoding/json"
 	"html"
 	"html/template"
 	"log/slog"
@@ -254,21 +253,20 @@ func pageCases(t *testing.T, f renderFixture) []pageCase {
 	)
 
 	// The review queue as pageProposalList builds it: one request with a
-	// proposed volunteer, an alternative who is no longer active and an open
-	// slot; the engine's reason code of the second is one the page does not know.
+	// proposed volunteer, an alternative from a run that stored no names and an
+	// open slot; the engine's reason code of the second is one the page does not know.
 	at := time.Date(2026, 3, 14, 10, 0, 0, 0, time.UTC)
 	factors := domain.Factors{Distance: 0.92, Language: 1, Availability: 0.5, Priority: 1, Load: 0.67, Continuity: 0, Skill: 1}
 	review := service.Review{
 		Items: []service.ReviewItem{
 			{Request: reqs[0], Proposal: &domain.Proposal{Request: reqs[0].ID, Municipality: reqs[0].Municipality, At: at,
-				Proposed:     []domain.Candidate{{Volunteer: vols[0].ID, Score: 0.873, DistanceKm: 2.35, Factors: factors}},
+				Proposed:     []domain.Candidate{{Volunteer: vols[0].ID, Name: vols[0].Name, Score: 0.873, DistanceKm: 2.35, Factors: factors}},
 				Alternatives: []domain.Candidate{{Volunteer: vols[2].ID, Score: 0.41, DistanceKm: 14, Factors: factors}},
 				Missing:      1, ReasonCode: "no_language",
 				Reason: "1 of 2 slots open: no other volunteer speaks Arabic or Persian within 25 km"}},
 			{Request: reqs[1], Proposal: &domain.Proposal{Request: reqs[1].ID, Municipality: reqs[1].Municipality, At: at,
 				Missing: 1, ReasonCode: "moon_phase", Reason: "no volunteer is free under a full moon"}},
 		},
-		Volunteers: map[domain.ID]*domain.Volunteer{vols[0].ID: vols[0]},
 		Decisions: map[string]*domain.Match{domain.MatchID(reqs[0].ID, vols[0].ID): {
 			Request: reqs[0].ID, Volunteer: vols[0].ID, Status: domain.MatchApproved}},
 	}
@@ -278,10 +276,10 @@ func pageCases(t *testing.T, f renderFixture) []pageCase {
 			want: []string{reqs[0].Title, `href="/requests/` + reqs[0].ID.Hex() + `"`, vols[0].Name, "Lörrach",
 				"no other volunteer speaks Arabic", "no volunteer is free under a full moon", "<details>", "92 %"},
 			wantIn: map[string][]string{
-				"de": {"Passung 87 %", "2.4 km entfernt", "Entfernung", "Sprache", "Kontinuität", "nicht mehr aktiv",
+				"de": {"Passung 87 %", "2.4 km entfernt", "Entfernung", "Sprache", "Kontinuität", "Name nicht gespeichert",
 					"Niemand mit der passenden Sprache", "Nicht alle Plätze besetzt", "Vorschläge berechnen",
 					"Die Vorschläge wurden neu berechnet.", "bestätigt", "Stattdessen wählen", "Interessenkonflikt"},
-				"en": {"fit 87 %", "2.4 km away", "Distance", "Language", "Continuity", "no longer active",
+				"en": {"fit 87 %", "2.4 km away", "Distance", "Language", "Continuity", "name not stored",
 					"Nobody with the right language", "Not all places filled", "Compute proposals",
 					"approved", "Choose instead", "conflict of interest"},
 			}},
@@ -395,34 +393,6 @@ func strictPages(t *testing.T, ps *pageSet) *pageSet {
 	return out
 }
 
-// keyWords finds what Translator.T returns for a key it does not know: the key
-// itself. It looks for words shaped like keys of the catalog's namespaces.
-func keyWords(t *testing.T) func(string) []string {
-	t.Helper()
-	b, err := templates.FS.ReadFile("locales/" + templates.DefaultLang + ".json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var cat map[string]string
-	if err := json.Unmarshal(b, &cat); err != nil {
-		t.Fatal(err)
-	}
-	ns := map[string]bool{}
-	for k := range cat {
-		ns[strings.SplitN(k, ".", 2)[0]] = true
-	}
-	word := regexp.MustCompile(`\b([a-z][a-z0-9_]*)(\.[A-Za-z0-9_]+)+\b`)
-	return func(s string) []string {
-		var out []string
-		for _, m := range word.FindAllStringSubmatch(s, -1) {
-			if ns[m[1]] {
-				out = append(out, m[0])
-			}
-		}
-		return out
-	}
-}
-
 // testEngine returns the engine test contexts are made from, in the mode
 // Router uses, which also keeps gin's debug warnings out of the test output.
 func testEngine() *gin.Engine {
@@ -449,7 +419,7 @@ func TestRenderPages(t *testing.T) {
 		t.Fatal(err)
 	}
 	strict := strictPages(t, ps)
-	findKeys := keyWords(t)
+	findKeys := tr.RawKeys
 	engine := testEngine()
 	cases := pageCases(t, newRenderFixture())
 

@@ -1,7 +1,6 @@
 package service
 
 import (
-	"encoding/json"
 	"html"
 	htmltemplate "html/template"
 	"log/slog"
@@ -64,35 +63,6 @@ func strictMails(t *testing.T, m *mailTemplates) *mailTemplates {
 	return out
 }
 
-// untranslated finds what Translator.T returns for a key it does not know: the
-// key itself. It looks for words shaped like keys of the catalog's namespaces
-// ("signup.title", "mail.x.subject").
-func untranslated(t *testing.T) func(string) []string {
-	t.Helper()
-	b, err := templates.FS.ReadFile("locales/" + templates.DefaultLang + ".json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var cat map[string]string
-	if err := json.Unmarshal(b, &cat); err != nil {
-		t.Fatal(err)
-	}
-	ns := map[string]bool{}
-	for k := range cat {
-		ns[strings.SplitN(k, ".", 2)[0]] = true
-	}
-	word := regexp.MustCompile(`\b([a-z][a-z0-9_]*)(\.[A-Za-z0-9_]+)+\b`)
-	return func(s string) []string {
-		var out []string
-		for _, m := range word.FindAllStringSubmatch(s, -1) {
-			if ns[m[1]] {
-				out = append(out, m[0])
-			}
-		}
-		return out
-	}
-}
-
 var placeholder = regexp.MustCompile(`\{[a-z_]+\}`)
 
 // TestRenderMails renders every mail in every language with the data SignUp
@@ -111,7 +81,7 @@ func TestRenderMails(t *testing.T) {
 	// A fixed clock, so the link in the data and the one expected are the same.
 	now := time.Date(2026, 3, 14, 9, 30, 0, 0, time.UTC)
 	s.Now = func() time.Time { return now }
-	findKeys := untranslated(t)
+	findKeys := tr.RawKeys
 
 	v, tenant := mailFixture()
 	confirm := s.confirmData(v)

@@ -80,7 +80,11 @@ func (s *Service) ProposeMatches(ctx context.Context, sc domain.Scope) (Proposal
 		return run, fmt.Errorf("service: matching: %w", err)
 	}
 	solved := time.Now()
-	props := s.proposalsOf(res, reqs, start)
+	names := make(map[string]string, len(vols))
+	for _, v := range vols {
+		names[v.ID.Hex()] = v.Name
+	}
+	props := proposalsOf(res, reqs, names, start)
 	for _, p := range props {
 		run.Proposed += len(p.Proposed)
 		if p.Missing > 0 {
@@ -124,20 +128,22 @@ func scenarioRequest(r *domain.HelpRequest) matching.Request {
 		RequiresBackgroundCheck: r.RequiresBackgroundCheck, Date: r.Date, Municipality: r.Municipality}
 }
 
-// proposalsOf turns the engine's result into one proposal per request.
-func (s *Service) proposalsOf(res *matching.Result, reqs []*domain.HelpRequest, at time.Time) []*domain.Proposal {
+// proposalsOf turns the engine's result into one proposal per request. Each
+// candidate carries the volunteer's name as it was at the run, so the review
+// page needs no read of all volunteers.
+func proposalsOf(res *matching.Result, reqs []*domain.HelpRequest, names map[string]string, at time.Time) []*domain.Proposal {
 	byReq := make(map[string]*domain.Proposal, len(reqs))
 	out := make([]*domain.Proposal, len(reqs))
 	for i, r := range reqs {
 		p := &domain.Proposal{Request: r.ID, Municipality: r.Municipality, At: at}
 		for _, a := range res.Alternatives(r.ID.Hex(), domain.ProposalAlternatives) {
-			p.Alternatives = append(p.Alternatives, candidateOf(a))
+			p.Alternatives = append(p.Alternatives, candidateOf(a, names))
 		}
 		out[i], byReq[r.ID.Hex()] = p, p
 	}
 	for _, a := range res.Assignments {
 		p := byReq[a.Request]
-		p.Proposed = append(p.Proposed, candidateOf(a))
+		p.Proposed = append(p.Proposed, candidateOf(a, names))
 	}
 	for _, u := range res.Unfilled {
 		p := byReq[u.Request]
@@ -146,10 +152,10 @@ func (s *Service) proposalsOf(res *matching.Result, reqs []*domain.HelpRequest, 
 	return out
 }
 
-func candidateOf(a matching.Assignment) domain.Candidate {
+func candidateOf(a matching.Assignment, names map[string]string) domain.Candidate {
 	id, _ := domain.ParseID(a.Volunteer) // the service wrote these IDs
 	e := a.Explain
-	return domain.Candidate{Volunteer: id, Score: a.Score, DistanceKm: a.DistanceKm, Factors: domain.Factors{
+	return domain.Candidate{Volunteer: id, Name: names[a.Volunteer], Score: a.Score, DistanceKm: a.DistanceKm, Factors: domain.Factors{
 		Distance: e.Distance, Language: e.Language, Availability: e.Availability, Priority: e.Priority,
 		Load: e.Load, Continuity: e.Continuity, Skill: e.Skill}}
 }
@@ -157,9 +163,8 @@ func candidateOf(a matching.Assignment) domain.Candidate {
 // Review is the scope's review queue: each open request with its current
 // proposal, the volunteers the proposals name and the decisions already taken.
 type Review struct {
-	Items      []ReviewItem
-	Volunteers map[domain.ID]*domain.Volunteer // the proposed and alternative volunteers still active
-	Decisions  map[string]*domain.Match        // decisions on the items' requests, by domain.MatchID
+	Items     []ReviewItem
+	Decisions map[string]*domain.Match // decisions on the items' requests, by domain.MatchID
 }
 
 // ReviewItem is one open request and the proposal for it.
@@ -169,23 +174,16 @@ type ReviewItem struct {
 }
 
 // ProposalReview returns the scope's current proposals for requests that are
-// still open, oldest request first, with the requests, the named volunteers
-// and the coordinators' decisions on those requests. It reads proposals, open
-// requests, active volunteers and decisions once each, so the cost does not
-// grow with the number of proposals. A proposed volunteer who is no longer
-// active is missing from Volunteers. Accountants get ErrForbidden.
+// still open, oldest request first, with the requests and the coordinators'
+// decisions on them. It reads proposals, open requests and decisions once
+// each; candidates carry their names from the run, so no read of all
+// volunteers is needed. Accountants get ErrForbidden.
 func (s *Service) ProposalReview(ctx context.Context, sc domain.Scope) (Review, error) {
 	props, err := s.Proposals(ctx, sc)
 	if err != nil {
 		return Review{}, err
 	}
 	reqs, err := s.Store.OpenRequests(ctx, sc)
-	if err != nil {
-		return Review{}, err
-	}
-	// The tenant's active volunteers, not the scope's: a coordinator's request
-	// may draw on a neighbouring municipality's volunteer who consented to it.
-	vols, err := s.Store.MatchableVolunteers(ctx, sc.Tenant)
 	if err != nil {
 		return Review{}, err
 	}
@@ -197,8 +195,7 @@ func (s *Service) ProposalReview(ctx context.Context, sc domain.Scope) (Review, 
 	for _, r := range reqs {
 		open[r.ID] = r
 	}
-	named := map[domain.ID]bool{}
-	rv := Review{Volunteers: map[domain.ID]*domain.Volunteer{}, Decisions: map[string]*domain.Match{}}
+	rv := Review{Decisions: map[string]*domain.Match{}}
 	for _, m := range matches {
 		if open[m.Request] != nil {
 			rv.Decisions[m.ID] = m
@@ -210,17 +207,6 @@ func (s *Service) ProposalReview(ctx context.Context, sc domain.Scope) (Review, 
 			continue // matched, done or cancelled since the run
 		}
 		rv.Items = append(rv.Items, ReviewItem{Request: r, Proposal: p})
-		for _, c := range p.Proposed {
-			named[c.Volunteer] = true
-		}
-		for _, c := range p.Alternatives {
-			named[c.Volunteer] = true
-		}
-	}
-	for _, v := range vols {
-		if named[v.ID] {
-			rv.Volunteers[v.ID] = v
-		}
 	}
 	return rv, nil
 }

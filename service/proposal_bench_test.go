@@ -32,7 +32,7 @@ func BenchmarkProposeMatches(b *testing.B) {
 		benchPropose(b, svc, t)
 	})
 	b.Run("10k×3k", func(b *testing.B) {
-		svc, tn := newBenchService(b)
+		svc, tn := newTestService(b)
 		seedLarge(b, svc, tn, 10_000, 3_000)
 		benchPropose(b, svc, tn)
 	})
@@ -56,7 +56,6 @@ func benchPropose(b *testing.B, svc *service.Service, tn *domain.Tenant) {
 	b.ReportMetric(float64(run.Proposed), "proposed")
 }
 
-func newBenchService(b *testing.B) (*service.Service, *domain.Tenant) { return newTestService(b) }
 
 // seedLarge stores nv active volunteers and nr open requests spread over the
 // tenant's two municipalities.

@@ -20,6 +20,7 @@ import (
 
 type candidateDoc struct {
 	Volunteer  bson.ObjectID `json:"v"`
+	Name       string        `json:"n,omitempty"`
 	Score      float64       `json:"s"`
 	DistanceKm float64       `json:"d"`
 	Factors    factorsDoc    `json:"f"`
@@ -59,7 +60,7 @@ func candidatesToDoc(cs []domain.Candidate) []candidateDoc {
 	out := make([]candidateDoc, len(cs))
 	for i, c := range cs {
 		f := c.Factors
-		out[i] = candidateDoc{Volunteer: oid(c.Volunteer), Score: c.Score, DistanceKm: c.DistanceKm,
+		out[i] = candidateDoc{Volunteer: oid(c.Volunteer), Name: c.Name, Score: c.Score, DistanceKm: c.DistanceKm,
 			Factors: factorsDoc{f.Distance, f.Language, f.Availability, f.Priority, f.Load, f.Continuity, f.Skill}}
 	}
 	return out
@@ -67,7 +68,7 @@ func candidatesToDoc(cs []domain.Candidate) []candidateDoc {
 
 func (d candidateDoc) domain() domain.Candidate {
 	f := d.Factors
-	return domain.Candidate{Volunteer: domain.ID(d.Volunteer), Score: d.Score, DistanceKm: d.DistanceKm,
+	return domain.Candidate{Volunteer: domain.ID(d.Volunteer), Name: d.Name, Score: d.Score, DistanceKm: d.DistanceKm,
 		Factors: domain.Factors{Distance: f[0], Language: f[1], Availability: f[2],
 			Priority: f[3], Load: f[4], Continuity: f[5], Skill: f[6]}}
 }

@@ -436,3 +436,14 @@ func TestKeysUnused(t *testing.T) {
 		t.Logf("unused keys: %s", strings.Join(unused, ", "))
 	}
 }
+
+func TestRawKeys(t *testing.T) {
+	tr, err := templates.LoadTranslator()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := tr.RawKeys("Hallo signup.title, 3.5 km, www.example.org und mail.offer.subject")
+	if len(got) != 2 || got[0] != "signup.title" || got[1] != "mail.offer.subject" {
+		t.Fatalf("RawKeys: %q", got)
+	}
+}

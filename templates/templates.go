@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io/fs"
+	"regexp"
 	"slices"
 	"strings"
 )
@@ -102,3 +103,22 @@ func (t *Translator) T(lang, key string, args ...any) string {
 
 // HasKey reports whether key exists (in the default catalog, hence in all).
 func (t *Translator) HasKey(key string) bool { _, ok := t.catalogs[DefaultLang][key]; return ok }
+
+var keyShaped = regexp.MustCompile(`\b([a-z][a-z0-9_]*)(\.[A-Za-z0-9_]+)+\b`)
+
+// RawKeys returns the words in rendered text that look like message keys of
+// the catalog's namespaces ("signup.title"): what T returns for a key it does
+// not know. Tests use it to find untranslated output.
+func (t *Translator) RawKeys(s string) []string {
+	ns := map[string]bool{}
+	for k := range t.catalogs[DefaultLang] {
+		ns[strings.SplitN(k, ".", 2)[0]] = true
+	}
+	var out []string
+	for _, m := range keyShaped.FindAllStringSubmatch(s, -1) {
+		if ns[m[1]] {
+			out = append(out, m[0])
+		}
+	}
+	return out
+}
