@@ -56,7 +56,6 @@ func benchPropose(b *testing.B, svc *service.Service, tn *domain.Tenant) {
 	b.ReportMetric(float64(run.Proposed), "proposed")
 }
 
-
 // seedLarge stores nv active volunteers and nr open requests spread over the
 // tenant's two municipalities.
 func seedLarge(b *testing.B, svc *service.Service, tn *domain.Tenant, nv, nr int) {
