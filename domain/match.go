@@ -29,6 +29,7 @@ type Match struct {
 	Status       MatchStatus
 	Score        float64
 	DistanceKm   float64
+	Hours        int // the request's hours a month when approved; given back when the match ends
 	Factors      Factors
 	Override     bool   // the coordinator picked an alternative over the engine's proposal
 	Reason       string // rejection reason, one of RejectReasons

@@ -17,8 +17,12 @@ type Proposal struct {
 	Alternatives []Candidate
 	Missing      int    // slots no volunteer was found for
 	Reason       string // why, in words (English; the code is for translation)
-	ReasonCode   string // no_skill, no_language, too_far, no_time, no_background_check, candidates_busy
+	ReasonCode   string // one of UnfilledReasons
 }
+
+// UnfilledReasons are the engine's codes for why a request keeps open slots,
+// in the order it checks them (matching.UnfilledCodes).
+var UnfilledReasons = []string{"no_skill", "no_language", "too_far", "no_time", "no_hours", "no_background_check", "candidates_busy"}
 
 // Candidate is one volunteer for a request, with the score and its factors.
 type Candidate struct {

@@ -63,6 +63,7 @@ type HelpRequest struct {
 	Date                    string // YYYY-MM-DD, optional
 	Time                    string // HH:MM, optional
 	Needed                  int
+	HoursPerMonth           int // effort asked of each volunteer, counted against their monthly hours
 	Priority                int // 0 normal … 3 urgent
 	RequiresBackgroundCheck bool
 	BeneficiaryRef          string // a pseudonym, never a name
@@ -98,6 +99,7 @@ type RequestInput struct {
 	Date                    string   `json:"date"`
 	Time                    string   `json:"time"`
 	Needed                  int      `json:"needed"`
+	HoursPerMonth           int      `json:"hours_per_month"` // 0: the category's usual effort
 	Priority                int      `json:"priority"`
 	RequiresBackgroundCheck *bool    `json:"requires_background_check"`
 	BeneficiaryRef          string   `json:"beneficiary_ref"`
@@ -108,6 +110,23 @@ type RequestInput struct {
 // contact with minors for which an extended Führungszeugnis is inspected (§ 72a SGB VIII).
 func NeedsBackgroundCheckByDefault(category string) bool {
 	return category == "homework_help" || category == "mentoring"
+}
+
+// usualHours is the effort a category usually asks of one volunteer, in hours a
+// month: what a coordinator would estimate when the form leaves it open.
+var usualHours = map[string]int{
+	"housing_search": 6, "legal_help": 4, "job_speed_dating": 3, "authority_accompaniment": 4,
+	"language_cafe": 8, "homework_help": 8, "interpreting": 4, "mentoring": 6, "training": 6,
+	"event_help": 4, "driving": 4,
+}
+
+// UsualHoursPerMonth is the hours a month a request of category usually asks of
+// each volunteer; a request that states none counts with these.
+func UsualHoursPerMonth(category string) int {
+	if h, ok := usualHours[category]; ok {
+		return h
+	}
+	return 4
 }
 
 // pseudonymPattern allows letters, digits and - _ . / #: a case number such as
@@ -133,6 +152,9 @@ func (in RequestInput) Clean() (RequestInput, FieldErrors) {
 	out.Date = strings.TrimSpace(in.Date)
 	out.Time = strings.TrimSpace(in.Time)
 	out.BeneficiaryRef = strings.TrimSpace(in.BeneficiaryRef)
+	if out.HoursPerMonth == 0 {
+		out.HoursPerMonth = UsualHoursPerMonth(out.Category)
+	}
 	if out.RequiresBackgroundCheck == nil {
 		v := NeedsBackgroundCheckByDefault(out.Category)
 		out.RequiresBackgroundCheck = &v
@@ -189,6 +211,7 @@ func (in RequestInput) Clean() (RequestInput, FieldErrors) {
 		fe.Add("date", "field.date.required_with_time")
 	}
 	ValidateRange(fe, "needed", out.Needed, 1, MaxNeeded)
+	ValidateRange(fe, "hours_per_month", out.HoursPerMonth, 1, MaxHoursMonth)
 	ValidateRange(fe, "priority", out.Priority, 0, MaxPriority)
 	if out.BeneficiaryRef != "" && (utf8.RuneCountInString(out.BeneficiaryRef) > MaxRefLen || !pseudonymPattern.MatchString(out.BeneficiaryRef)) {
 		fe.Add("beneficiary_ref", "field.pseudonym.invalid")

@@ -55,6 +55,7 @@ func TestRequestInputCleanNormalises(t *testing.T) {
 		Date:                    "2026-03-04",
 		Time:                    "09:30",
 		Needed:                  2,
+		HoursPerMonth:           4, // legal_help's usual hours
 		Priority:                3,
 		RequiresBackgroundCheck: &f,
 		BeneficiaryRef:          "WB-2026-0413",
@@ -281,6 +282,38 @@ func TestNeedsBackgroundCheckByDefault(t *testing.T) {
 	}
 	if NeedsBackgroundCheckByDefault("") || NeedsBackgroundCheckByDefault("Mentoring") {
 		t.Error("unknown categories need a background check by default")
+	}
+}
+
+func TestUsualHoursPerMonth(t *testing.T) {
+	for _, s := range Skills {
+		if _, ok := usualHours[s]; !ok {
+			t.Errorf("category %s has no usual hours", s)
+		}
+	}
+	if got := UsualHoursPerMonth("unknown"); got != 4 {
+		t.Errorf("UsualHoursPerMonth(unknown) = %d, want 4", got)
+	}
+	// An empty field takes the category's usual hours; a stated one is kept and
+	// checked.
+	for _, tc := range []struct {
+		category string
+		in, want int
+		err      string
+	}{
+		{"language_cafe", 0, 8, ""},
+		{"housing_search", 0, 6, ""},
+		{"housing_search", 2, 2, ""},
+		{"housing_search", MaxHoursMonth, MaxHoursMonth, ""},
+		{"housing_search", MaxHoursMonth + 1, MaxHoursMonth + 1, "field.number.max"},
+		{"housing_search", -1, -1, "field.number.min"},
+	} {
+		in := validRequest()
+		in.Category, in.HoursPerMonth, in.Lawyer = tc.category, tc.in, nil
+		got, fe := in.Clean()
+		if got.HoursPerMonth != tc.want || fe["hours_per_month"] != tc.err {
+			t.Errorf("%s %d: hours %d, error %q; want %d, %q", tc.category, tc.in, got.HoursPerMonth, fe["hours_per_month"], tc.want, tc.err)
+		}
 	}
 }
 

@@ -58,10 +58,25 @@ type Volunteer struct {
 	Locale            string
 	Status            VolunteerStatus
 	ActiveAssignments int
+	HoursCommitted    int    // hours a month of the approved and accepted matches
 	Notes             string // coordinator's note; free text, never logged
 	CreatedAt         time.Time
 	ConfirmedAt       time.Time
 	UpdatedAt         time.Time
+}
+
+// Load is how much of what v offers is taken: the larger of the share of their
+// capacity and the share of their monthly hours. It exceeds 1 when a limit was
+// lowered below what they already carry; with nothing offered it is 1.
+func (v *Volunteer) Load() float64 {
+	load := 1.0
+	if v.Capacity > 0 {
+		load = float64(v.ActiveAssignments) / float64(v.Capacity)
+	}
+	if v.MaxHoursPerMonth > 0 {
+		load = max(load, float64(v.HoursCommitted)/float64(v.MaxHoursPerMonth))
+	}
+	return load
 }
 
 // LanguageCodes returns the codes of v's languages.

@@ -418,3 +418,24 @@ func TestVolunteerLanguageCodes(t *testing.T) {
 		t.Errorf("LanguageCodes of none = %v", got)
 	}
 }
+
+func TestVolunteerLoad(t *testing.T) {
+	for _, tc := range []struct {
+		active, capacity, hours, maxHours int
+		want                              float64
+	}{
+		{0, 2, 0, 10, 0},
+		{1, 2, 0, 10, 0.5},
+		{1, 2, 8, 10, 0.8},  // the hours weigh more than the capacity
+		{2, 2, 4, 10, 1},    // full by capacity
+		{3, 2, 0, 10, 1.5},  // capacity lowered below what they carry
+		{0, 0, 0, 10, 1},    // offers no assignment at all
+		{1, 4, 6, 0, 0.25},  // no monthly limit stated
+		{0, 1, 12, 10, 1.2}, // hours lowered below what they carry
+	} {
+		v := Volunteer{ActiveAssignments: tc.active, Capacity: tc.capacity, HoursCommitted: tc.hours, MaxHoursPerMonth: tc.maxHours}
+		if got := v.Load(); got != tc.want {
+			t.Errorf("%+v: Load() = %v, want %v", tc, got, tc.want)
+		}
+	}
+}

@@ -121,6 +121,7 @@ func authzTable() []authzRow {
 		}, want: [nCallers]int{unauth, unauth, unauth, unauth, unauth, unauth, unauth}},
 
 		{method: "GET", route: "/volunteers", want: staffList, scoped: true},
+		{method: "GET", route: "/volunteers/load", want: staffList},
 		{method: "GET", route: "/admin/outbox", want: [nCallers]int{redirect, redirect, forbidden, forbidden, ok, forbidden, ok}, scoped: true},
 		{method: "GET", route: "/requests", want: staffList, scoped: true},
 		{method: "GET", route: "/requests/new", want: [nCallers]int{redirect, redirect, forbidden, ok, ok, ok, ok}},
@@ -138,6 +139,7 @@ func authzTable() []authzRow {
 				"languages":[{"code":"de","level":"native"}],"skills":["driving"],"availability":["sat_am"],
 				"capacity":1,"max_hours_per_month":6,"privacy_consent":true}`},
 		{method: "GET", route: "/api/v1/volunteers", want: staffAPI, scoped: true},
+		{method: "GET", route: "/api/v1/volunteers/load", want: staffAPI},
 		{method: "GET", route: "/api/v1/volunteers/:id", want: staffAPIID},
 		{method: "PATCH", route: "/api/v1/volunteers/:id", want: staffAPIID, json: `{"notes":"Rückruf %s"}`},
 		{method: "GET", route: "/api/v1/requests", want: staffAPI, scoped: true},
@@ -423,7 +425,7 @@ func (a *testApp) confirmedVolunteer(t *testing.T) (domain.ID, string) {
 	ctx := context.Background()
 	in := domain.SignupInput{Name: "Sabine Müller", Email: "sabine@example.org", PLZ: "79539", RadiusKm: 15,
 		Transport: []string{"bicycle"}, Languages: []domain.LanguageSkill{{Code: "de", Level: "native"}},
-		Skills: []string{"housing_search"}, Availability: []string{"mon_am"}, Capacity: 2, MaxHoursPerMonth: 10,
+		Skills: []string{"housing_search"}, Availability: []string{"mon_am"}, Capacity: 2, MaxHoursPerMonth: 40,
 		PrivacyConsent: true, Locale: "de"}
 	if err := a.svc.SignUp(ctx, in, "198.51.100.7"); err != nil {
 		t.Fatal(err)

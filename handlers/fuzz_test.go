@@ -148,7 +148,7 @@ func checkFieldErrors(t *testing.T, tr *templates.Translator, fe domain.FieldErr
 }
 
 var requestFields = []string{"category", "title", "description", "municipality", "plz", "languages_any", "slots",
-	"date", "time", "needed", "priority", "beneficiary_ref", "lawyer_name", "lawyer_contact", "requires_background_check"}
+	"date", "time", "needed", "hours_per_month", "priority", "beneficiary_ref", "lawyer_name", "lawyer_contact", "requires_background_check"}
 
 // FuzzBindRequestForm feeds arbitrary bodies through the request form binder.
 func FuzzBindRequestForm(f *testing.F) {

@@ -76,6 +76,8 @@ func TestOpenAPISchemasMatchTypes(t *testing.T) {
 		"Approval":        approveJSON{},
 		"Rejection":       rejectJSON{},
 		"Match":           matchJSON{},
+		"LoadReport":      loadJSON{},
+		"LoadRow":         loadRowJSON{},
 	} {
 		ref := doc.Components.Schemas[name]
 		if ref == nil {
@@ -91,7 +93,7 @@ func TestOpenAPISchemasMatchTypes(t *testing.T) {
 			t.Errorf("schema %s has %v, the Go type %v", name, props, want)
 		}
 	}
-	if len(doc.Components.Schemas) != 16 {
+	if len(doc.Components.Schemas) != 18 {
 		t.Errorf("%d schemas: give each new one a Go type above", len(doc.Components.Schemas))
 	}
 }

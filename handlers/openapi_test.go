@@ -155,6 +155,22 @@ func TestOpenAPIDescribesResponses(t *testing.T) {
 	decide("reject", `{"volunteer":"`+vid+`","reason":"other"}`, 409)
 	decide("approve", `{"volunteer":"`+domain.NewID(time.Now()).Hex()+`"}`, 409) // not proposed
 	decide("approve", `{"volunteer":`, 400)
+
+	// With his capacity lowered to the one assignment he carries, Jonas is at
+	// full load on the dashboard.
+	call("GET", "/volunteers/load", acct, "", 403)
+	call("GET", "/volunteers/load", "", "", 401)
+	call("PATCH", "/volunteers/"+vid, admin, `{"capacity":1}`, 200)
+	var load struct {
+		High []struct {
+			Volunteer string
+			Load      float64
+		}
+	}
+	_ = json.Unmarshal(call("GET", "/volunteers/load", admin, "", 200), &load)
+	if len(load.High) != 1 || load.High[0].Volunteer != vid || load.High[0].Load != 1 {
+		t.Errorf("load: %+v, want Jonas at full load", load)
+	}
 	call("POST", "/proposals/"+domain.NewID(time.Now()).Hex()+"/approve", admin, `{"volunteer":"`+vid+`"}`, 404)
 	call("POST", "/proposals/"+drive+"/approve", acct, `{"volunteer":"`+vid+`"}`, 403)
 	call("POST", "/proposals/"+drive+"/reject", "", `{"volunteer":"`+vid+`","reason":"other"}`, 401)

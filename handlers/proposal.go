@@ -216,13 +216,6 @@ func (h *Handler) apiProposalList(c *gin.Context) {
 	c.JSON(http.StatusOK, out)
 }
 
-// proposalReasonCodes are the engine's reasons for open slots that have a
-// heading of their own (proposal.reason.<code>); any other code gets
-// proposal.reason.other.
-var proposalReasonCodes = []string{
-	"no_skill", "no_language", "too_far", "no_time", "no_background_check", "candidates_busy",
-}
-
 // proposalListPage is the review queue: one row per open request.
 type proposalListPage struct {
 	Rows  []proposalRow
@@ -303,7 +296,8 @@ func proposalRows(rv service.Review, munis []domain.Municipality) []proposalRow 
 		}
 		if p.Missing > 0 {
 			row.ReasonKey = "proposal.reason.other"
-			if slices.Contains(proposalReasonCodes, p.ReasonCode) {
+			// An unknown code (a newer engine) gets proposal.reason.other.
+			if slices.Contains(domain.UnfilledReasons, p.ReasonCode) {
 				row.ReasonKey = "proposal.reason." + p.ReasonCode
 			}
 		}

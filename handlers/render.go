@@ -132,7 +132,7 @@ var formFields = map[string][]formField{
 		{"beneficiary_ref", "f-beneficiary_ref"},
 		{"municipality", "f-municipality"}, {"plz", "f-plz"},
 		{"slots", "f-slots-" + domain.Slots()[0]}, {"date", "f-date"}, {"time", "f-time"},
-		{"needed", "f-needed"}, {"priority", "f-priority"},
+		{"needed", "f-needed"}, {"hours_per_month", "f-hours_per_month"}, {"priority", "f-priority"},
 		{"languages_any", "f-languages_any-" + domain.Languages[0]},
 		{"requires_background_check", "f-requires_background_check"},
 		{"lawyer_name", "f-lawyer_name"}, {"lawyer_contact", "f-lawyer_contact"},

@@ -252,6 +252,29 @@ func pageCases(t *testing.T, f renderFixture) []pageCase {
 			data: volunteerListPage{Page: store.Page[*domain.Volunteer]{Limit: 50}, Pager: pager{From: 1}}},
 	)
 
+	// The load dashboard as pageVolunteerLoad builds it.
+	last := time.Date(2026, 7, 31, 22, 30, 0, 0, time.UTC) // 1 August in Berlin
+	busy, idle := *vols[0], *vols[1]
+	busy.ActiveAssignments, busy.Capacity, busy.HoursCommitted, busy.MaxHoursPerMonth = 2, 3, 10, 12
+	cases = append(cases,
+		pageCase{name: "load", page: "volunteer_load", path: "/volunteers/load", titleKey: "load.title", user: f.coord,
+			data: loadPage{Active: 12, HighPercent: 80, IdleDays: 90, MunicipalityNames: municipalityNames(tn.Municipalities),
+				High: loadRows([]service.LoadRow{{Volunteer: &busy, Load: busy.Load()}}),
+				Idle: loadRows([]service.LoadRow{{Volunteer: &idle, LastAssigned: last, IdleDays: 114},
+					{Volunteer: vols[2], IdleDays: 95}})},
+			want: []string{busy.Name, "2/3", "10/12", "83 %", idle.Name, "2026-08-01", "114", vols[2].Name, "95"},
+			wantIn: map[string][]string{
+				"de": {"Aktive Ehrenamtliche: 12.", "Stark ausgelastet (ab 80 %)", "Seit 90 Tagen ohne Einsatz", "noch nie"},
+				"en": {"Active volunteers: 12.", "Heavily loaded (80 % or more)", "No assignment for 90 days", "never"},
+			}},
+		pageCase{name: "load, nobody listed", page: "volunteer_load", path: "/volunteers/load", titleKey: "load.title", user: f.admin,
+			data: loadPage{Active: 3, HighPercent: 80, IdleDays: 90},
+			wantIn: map[string][]string{
+				"de": {"Niemand ist stark ausgelastet.", "Alle Aktiven hatten in dieser Zeit einen Einsatz."},
+				"en": {"Nobody is heavily loaded.", "Every active volunteer had an assignment in that time."},
+			}},
+	)
+
 	// The review queue as pageProposalList builds it: one request with a
 	// proposed volunteer, an alternative from a run that stored no names and an
 	// open slot; the engine's reason code of the second is one the page does not know.

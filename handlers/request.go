@@ -51,6 +51,7 @@ type requestJSON struct {
 	Date                    string         `json:"date,omitempty"`
 	Time                    string         `json:"time,omitempty"`
 	Needed                  int            `json:"needed"`
+	HoursPerMonth           int            `json:"hours_per_month"`
 	Priority                int            `json:"priority"`
 	RequiresBackgroundCheck bool           `json:"requires_background_check"`
 	BeneficiaryRef          string         `json:"beneficiary_ref"`
@@ -64,7 +65,7 @@ func toRequestJSON(r *domain.HelpRequest) requestJSON {
 	return requestJSON{
 		ID: r.ID.Hex(), Category: r.Category, Title: r.Title, Description: r.Description,
 		Municipality: r.Municipality, PLZ: r.PLZ, LanguagesAny: nonNilStrings(r.LanguagesAny),
-		Slots: nonNilStrings(r.Slots), Date: r.Date, Time: r.Time, Needed: r.Needed,
+		Slots: nonNilStrings(r.Slots), Date: r.Date, Time: r.Time, Needed: r.Needed, HoursPerMonth: r.HoursPerMonth,
 		Priority: r.Priority, RequiresBackgroundCheck: r.RequiresBackgroundCheck,
 		BeneficiaryRef: r.BeneficiaryRef, Lawyer: r.Lawyer, Status: string(r.Status),
 		CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt,
@@ -186,6 +187,8 @@ func decodeRequestPatch(body []byte) (service.RequestPatchInput, error) {
 			p.Time = new("")
 		case "needed":
 			p.Needed = new(0)
+		case "hours_per_month":
+			p.HoursPerMonth = new(0) // the category's usual hours
 		case "priority":
 			p.Priority = new(0)
 		case "beneficiary_ref":
@@ -202,7 +205,7 @@ func decodeRequestPatch(body []byte) (service.RequestPatchInput, error) {
 type requestForm struct {
 	Category, Title, Description, Municipality, PLZ string
 	LanguagesAny, Slots                             []string
-	Date, Time, Needed, Priority                    string
+	Date, Time, Needed, HoursPerMonth, Priority     string
 	BackgroundCheck                                 string // "", "yes" or "no"
 	BeneficiaryRef, LawyerName, LawyerContact       string
 }
@@ -213,7 +216,7 @@ func bindRequestForm(c *gin.Context) requestForm {
 		Description: c.PostForm("description"), Municipality: c.PostForm("municipality"),
 		PLZ: c.PostForm("plz"), LanguagesAny: c.PostFormArray("languages_any"),
 		Slots: c.PostFormArray("slots"), Date: c.PostForm("date"), Time: c.PostForm("time"),
-		Needed: c.PostForm("needed"), Priority: c.PostForm("priority"),
+		Needed: c.PostForm("needed"), HoursPerMonth: c.PostForm("hours_per_month"), Priority: c.PostForm("priority"),
 		BackgroundCheck: c.PostForm("requires_background_check"),
 		BeneficiaryRef:  c.PostForm("beneficiary_ref"),
 		LawyerName:      c.PostForm("lawyer_name"), LawyerContact: c.PostForm("lawyer_contact"),
@@ -245,8 +248,9 @@ func (f requestForm) input() (domain.RequestInput, map[string]string) {
 		Category: f.Category, Title: f.Title, Description: f.Description,
 		Municipality: f.Municipality, PLZ: f.PLZ, LanguagesAny: f.LanguagesAny, Slots: f.Slots,
 		Date: f.Date, Time: f.Time,
-		Needed:         num("needed", f.Needed, 0, false),     // below the minimum of 1
-		Priority:       num("priority", f.Priority, -1, true), // below the minimum of 0; empty is normal
+		Needed:         num("needed", f.Needed, 0, false),                 // below the minimum of 1
+		HoursPerMonth:  num("hours_per_month", f.HoursPerMonth, -1, true), // empty: the category's usual hours
+		Priority:       num("priority", f.Priority, -1, true),             // below the minimum of 0; empty is normal
 		BeneficiaryRef: f.BeneficiaryRef,
 	}
 	switch f.BackgroundCheck {
@@ -414,7 +418,7 @@ func (h *Handler) pageRequestStatus(c *gin.Context) {
 	}
 }
 
-var requestZone = sync.OnceValue(func() *time.Location {
+var berlin = sync.OnceValue(func() *time.Location {
 	loc, err := time.LoadLocation("Europe/Berlin")
 	if err != nil {
 		return time.UTC
@@ -427,5 +431,5 @@ func requestTime(t time.Time) string {
 	if t.IsZero() {
 		return ""
 	}
-	return t.In(requestZone()).Format("02.01.2006 15:04")
+	return t.In(berlin()).Format("02.01.2006 15:04")
 }

@@ -28,6 +28,7 @@ func (h *Handler) routes(r *gin.Engine) {
 
 	staffPages := pages.Group("/", h.requirePage(staff...))
 	staffPages.GET("/volunteers", h.pageVolunteerList)
+	staffPages.GET("/volunteers/load", h.pageVolunteerLoad)
 
 	adminPages := pages.Group("/admin", h.requirePage(domain.RoleAdmin))
 	adminPages.GET("/outbox", h.pageOutbox)
@@ -41,6 +42,7 @@ func (h *Handler) routes(r *gin.Engine) {
 
 	staffAPI := api.Group("/", h.apiAuth, h.requireAPI(staff...))
 	staffAPI.GET("/volunteers", h.apiVolunteerList)
+	staffAPI.GET("/volunteers/load", h.apiVolunteerLoad)
 	staffAPI.GET("/volunteers/:id", h.apiVolunteerShow)
 	staffAPI.PATCH("/volunteers/:id", h.apiVolunteerUpdate)
 

@@ -33,6 +33,7 @@ type volunteerJSON struct {
 	Locale            string                 `json:"locale"`
 	Status            string                 `json:"status"`
 	ActiveAssignments int                    `json:"active_assignments"`
+	HoursCommitted    int                    `json:"hours_committed"`
 	Notes             string                 `json:"notes,omitempty"`
 	PrivacyVersion    string                 `json:"privacy_version"`
 	PrivacyConsentAt  time.Time              `json:"privacy_consent_at"`
@@ -47,7 +48,7 @@ func toVolunteerJSON(v *domain.Volunteer) volunteerJSON {
 		Municipality: v.Municipality, RadiusKm: v.RadiusKm, Transport: nonNilStrings(v.Transport),
 		Languages: v.Languages, Skills: nonNilStrings(v.Skills), Availability: nonNilStrings(v.Availability),
 		Capacity: v.Capacity, MaxHoursPerMonth: v.MaxHoursPerMonth, Neighbouring: v.Neighbouring,
-		Locale: v.Locale, Status: string(v.Status), ActiveAssignments: v.ActiveAssignments, Notes: v.Notes,
+		Locale: v.Locale, Status: string(v.Status), ActiveAssignments: v.ActiveAssignments, HoursCommitted: v.HoursCommitted, Notes: v.Notes,
 		PrivacyVersion: v.PrivacyVersion, PrivacyConsentAt: v.PrivacyConsentAt,
 		CreatedAt: v.CreatedAt, UpdatedAt: v.UpdatedAt,
 	}

@@ -41,6 +41,7 @@ type refVol struct {
 	BackgroundCheckValidUntil string            `json:"background_check_valid_until,omitempty"`
 	LanguageLevels            map[string]string `json:"language_levels,omitempty"`
 	Experience                map[string]int    `json:"experience,omitempty"`
+	HoursFree                 *int              `json:"hours_free,omitempty"`
 }
 
 type refReq struct {
@@ -56,6 +57,7 @@ type refReq struct {
 	Priority                int      `json:"priority,omitempty"`
 	Date                    string   `json:"date,omitempty"`
 	PreviousVolunteers      []string `json:"previous_volunteers,omitempty"`
+	HoursPerMonth           int      `json:"hours_per_month,omitempty"`
 }
 
 // refPLZ is the stub gazetteer of the random scenarios: a few postal codes
@@ -170,6 +172,9 @@ func (g refGen) generate(rng *rand.Rand, fixedSize bool) refScenario {
 				v.Experience[s] = rng.IntN(7)
 			}
 		}
+		if rng.IntN(4) == 0 {
+			v.HoursFree = refPtr(refPick(rng, 0, 2, 4, 8))
+		}
 		sc.Volunteers = append(sc.Volunteers, v)
 	}
 	for j := range nR {
@@ -196,6 +201,9 @@ func (g refGen) generate(rng *rand.Rand, fixedSize bool) refScenario {
 			if rng.IntN(3) == 0 {
 				r.PreviousVolunteers = append(r.PreviousVolunteers, "v-gone") // not in the scenario
 			}
+		}
+		if rng.IntN(3) == 0 {
+			r.HoursPerMonth = refPick(rng, 2, 4, 6)
 		}
 		sc.Requests = append(sc.Requests, r)
 	}
@@ -264,6 +272,9 @@ func (v *refVol) capacity() int {
 	return *v.Capacity
 }
 
+// hasHours reports whether the volunteer has h hours a month left.
+func (v *refVol) hasHours(h int) bool { return v.HoursFree == nil || *v.HoursFree >= h }
+
 func (v *refVol) free() int { return max(v.capacity()-v.ActiveAssignments, 0) }
 
 func (r *refReq) needed() int {
@@ -293,6 +304,9 @@ func (sc *refScenario) refFeasible(j, i int) (float64, bool) {
 		return 0, false
 	}
 	if len(r.Slots) > 0 && !refShares(r.Slots, v.Availability) {
+		return 0, false
+	}
+	if !v.hasHours(r.HoursPerMonth) {
 		return 0, false
 	}
 	if r.RequiresBackgroundCheck {

@@ -34,6 +34,7 @@ type gridEntry struct {
 	bgDay    int32
 	vi       int32
 	muni     int32
+	hours    int32 // hours a month left
 	anyMuni  bool
 	plain    bool // no stated language levels and no experience: the fast score applies
 }
@@ -115,7 +116,7 @@ func newSpatial(p *problem) *spatial {
 		v := &p.vols[i]
 		e := gridEntry{x: v.x, y: v.y, z: v.z, chord2: v.chord2, reach: v.reach, invReach: 1 / v.reach,
 			load: p.w.Load * v.load, langs: v.langs, avail: v.avail, bgDay: v.bgDay, vi: int32(i),
-			muni: v.muni, anyMuni: v.anyMuni,
+			muni: v.muni, anyMuni: v.anyMuni, hours: v.hours,
 			plain: v.levels == nil && v.exp == nil}
 		for sk := v.skills; sk != 0; sk &= sk - 1 {
 			c := trailing(sk)
@@ -267,6 +268,7 @@ func (s *spatial) visit(p *problem, j int, fn func(e *gridEntry, km float64)) {
 			if r.langs != 0 && e.langs&r.langs == 0 ||
 				r.slots != 0 && e.avail&r.slots == 0 ||
 				r.bgDay >= 0 && e.bgDay < r.bgDay ||
+				r.hours > e.hours ||
 				!sameArea(e.muni, e.anyMuni, r.muni) ||
 				r.excluded != nil && excluded(r.excluded, e.vi) {
 				continue

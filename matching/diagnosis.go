@@ -80,7 +80,7 @@ func (d *diagnosis) why(j int) (code, reason string) {
 	area := searchFactor * max(p.maxKm, 1)
 	areaChord2 := chord2(area)
 	cat := in.Category
-	var withSkill, withLang, inReach, inTime int
+	var withSkill, withLang, inReach, inTime, withHours int
 	nearest, nearestReach, nearestRadius := math.Inf(1), 0.0, 0.0
 	if r.cat < len(d.sp.grids) {
 		g := &d.sp.grids[r.cat]
@@ -113,6 +113,10 @@ func (d *diagnosis) why(j int) (code, reason string) {
 						continue
 					}
 					inTime++
+					if r.hours > v.hours {
+						continue
+					}
+					withHours++
 				}
 			}
 		}
@@ -137,13 +141,16 @@ func (d *diagnosis) why(j int) (code, reason string) {
 	case inTime == 0:
 		return "no_time", prefix + fmt.Sprintf("%s in reach, none is available at %s",
 			plural(inReach, other+"volunteer is", other+"volunteers are"), strings.Join(in.Slots, ", "))
+	case withHours == 0:
+		return "no_hours", prefix + fmt.Sprintf("%s, none has %d hours a month left",
+			plural(inTime, other+"volunteer would fit", other+"volunteers would fit"), r.hours)
 	}
 	day := time.Unix(int64(r.bgDay)*86400, 0).UTC().Format(time.DateOnly)
-	if inTime == 1 {
+	if withHours == 1 {
 		return "no_background_check", prefix + fmt.Sprintf("1 %svolunteer would fit but has no Führungszeugnis inspection valid on %s", other, day)
 	}
 	return "no_background_check", prefix + fmt.Sprintf("%d %svolunteers would fit, none has a Führungszeugnis inspection valid on %s",
-		inTime, other, day)
+		withHours, other, day)
 }
 
 func km(x float64) string {

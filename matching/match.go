@@ -40,10 +40,13 @@ type Unfilled struct {
 	Request string `json:"request"`
 	Missing int    `json:"missing"`
 	Reason  string `json:"reason"`
-	// Code names the binding reason for programs: no_skill, no_language,
-	// too_far, no_time, no_background_check, candidates_busy.
+	// Code names the binding reason for programs: one of UnfilledCodes.
 	Code string `json:"code"`
 }
+
+// UnfilledCodes are the codes of Unfilled, in the order the diagnosis relaxes
+// the hard constraints; candidates_busy when feasible volunteers are taken.
+var UnfilledCodes = []string{"no_skill", "no_language", "too_far", "no_time", "no_hours", "no_background_check", "candidates_busy"}
 
 // Stats describe the run.
 type Stats struct {

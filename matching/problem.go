@@ -48,6 +48,7 @@ type vol struct {
 	exp      map[int]int // category bit → completed assignments
 	muni     int32       // 0: none given
 	anyMuni  bool        // consents to help in other municipalities
+	hours    int32       // hours a month left; math.MaxInt32: no limit
 }
 
 type langLevel struct {
@@ -66,7 +67,11 @@ type req struct {
 	prev              []int32 // volunteers who helped this beneficiary before
 	muni              int32   // 0: none given
 	excluded          []int32 // volunteers who may not be paired with it, sorted
+	hours             int32   // hours a month asked of each volunteer
 }
+
+// maxHoursPerMonth is the hours of the longest month.
+const maxHoursPerMonth = 31 * 24
 
 var (
 	codePattern  = regexp.MustCompile(`^[a-z]{2,3}$`)
@@ -199,6 +204,13 @@ func (p *problem) compileVolunteer(i int, locate Locator, seen map[string]int32)
 	// beyond the requests changes nothing; clamped, it cannot wrap in int32.
 	c.free = int32(min(free, len(p.sc.Requests)))
 	c.muni, c.anyMuni = p.municipality(v.Municipality), v.Neighbouring
+	c.hours = math.MaxInt32
+	if v.HoursFree != nil {
+		if *v.HoursFree < 0 {
+			return bad("hours_free", "must not be negative, got %d", *v.HoursFree)
+		}
+		c.hours = int32(min(*v.HoursFree, maxHoursPerMonth))
+	}
 	c.bgDay = -1
 	if v.BackgroundCheckValidUntil != "" {
 		d, ok := parseDay(v.BackgroundCheckValidUntil)
@@ -267,6 +279,10 @@ func (p *problem) compileRequest(j int, locate Locator, seen map[string]int, vol
 	}
 	c.needed = int32(r.Needed)
 	c.muni = p.municipality(r.Municipality)
+	if r.HoursPerMonth < 0 || r.HoursPerMonth > maxHoursPerMonth {
+		return bad("hours_per_month", "must be 0 (not stated) to %d, got %d", maxHoursPerMonth, r.HoursPerMonth)
+	}
+	c.hours = int32(r.HoursPerMonth)
 	for _, id := range r.ExcludedVolunteers {
 		// Someone not in the scenario cannot be paired anyway.
 		if i, ok := vols[id]; ok {

@@ -30,8 +30,6 @@ var refLarge = refGen{spreadDeg: 0.3,
 	}(),
 	pLang: 0.3, pSkill: 0.3, pSlot: 0.3}
 
-var unfilledCodes = []string{"no_skill", "no_language", "too_far", "no_time", "no_background_check", "candidates_busy"}
-
 // edgeLine is one line of WriteEdges.
 type edgeLine struct {
 	Request    string  `json:"request"`
@@ -171,7 +169,7 @@ func TestProperties(t *testing.T) {
 			// Assignments, capacities, needed, missing.
 			checkAssignment(t, &sc, res, feasible, engineEdges(res))
 			for _, u := range res.Unfilled {
-				if strings.TrimSpace(u.Reason) == "" || !slices.Contains(unfilledCodes, u.Code) {
+				if strings.TrimSpace(u.Reason) == "" || !slices.Contains(UnfilledCodes, u.Code) {
 					t.Fatalf("unfilled %s: reason %q, code %q", u.Request, u.Reason, u.Code)
 				}
 				if want := refUnfilledCode(&sc, res, feasible, rIdx[u.Request]); u.Code != want {
@@ -191,7 +189,7 @@ func TestProperties(t *testing.T) {
 // assignment that volunteer must have no capacity left (else one more slot
 // could be filled), and the code is candidates_busy. Otherwise the code names
 // the first hard constraint, in the order skill, language, distance, time,
-// background check, that no other volunteer within three times the longest
+// hours, background check, that no other volunteer within three times the longest
 // reach passes.
 func refUnfilledCode(sc *refScenario, res *Result, feasible map[refPairKey]float64, j int) string {
 	mine, used := map[string]bool{}, map[string]int{}
@@ -220,7 +218,7 @@ func refUnfilledCode(sc *refScenario, res *Result, feasible map[refPairKey]float
 	area := 3 * max(maxReach, 1)
 	r := &sc.Requests[j]
 	rla, rlo := refPoint(r.PLZ, r.Lat, r.Lon)
-	var skill, lang, near, avail int
+	var skill, lang, near, avail, hours int
 	for i := range sc.Volunteers {
 		v := &sc.Volunteers[i]
 		vla, vlo := refPoint(v.PLZ, v.Lat, v.Lon)
@@ -241,6 +239,10 @@ func refUnfilledCode(sc *refScenario, res *Result, feasible map[refPairKey]float
 			continue
 		}
 		avail++
+		if !v.hasHours(r.HoursPerMonth) {
+			continue
+		}
+		hours++
 	}
 	switch 0 {
 	case skill:
@@ -251,6 +253,8 @@ func refUnfilledCode(sc *refScenario, res *Result, feasible map[refPairKey]float
 		return "too_far"
 	case avail:
 		return "no_time"
+	case hours:
+		return "no_hours"
 	}
 	return "no_background_check"
 }
@@ -303,6 +307,12 @@ func TestUnfilledReasons(t *testing.T) {
 			"too_far", "2 volunteers with housing_search speak ar within 60 km; the nearest is 25.0 km away, beyond their reach of 20 km", 1},
 		{"no time", scenario(req("housing_search", `, "slots": ["sun_eve"]`), vol("v-1", 1, 20, "")),
 			"no_time", "1 volunteer is in reach, none is available at sun_eve", 1},
+		{"no hours left", scenario(req("housing_search", `, "hours_per_month": 6`),
+			vol("v-1", 1, 20, `, "hours_free": 5`), vol("v-2", 2, 20, `, "hours_free": 0`), vol("v-3", 40, 20, "")),
+			"no_hours", "2 volunteers would fit, none has 6 hours a month left", 1},
+		{"enough hours left", scenario(req("legal_help", `, "hours_per_month": 6`),
+			vol("v-1", 1, 20, `, "hours_free": 6, "skills": ["housing_search", "legal_help"]`)),
+			"", "", 0},
 		{"no background check", scenario(req("housing_search", `, "requires_background_check": true, "date": "2026-12-02"`), vol("v-1", 1, 20, "")),
 			"no_background_check", "1 volunteer would fit but has no Führungszeugnis inspection valid on 2026-12-02", 1},
 		{"all 4 candidates at capacity", scenario(req("housing_search", ""),
@@ -315,6 +325,12 @@ func TestUnfilledReasons(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			res := solveJSON(t, c.scenario, nil)
+			if c.code == "" {
+				if len(res.Unfilled) != 0 || len(res.Assignments) != 1 {
+					t.Fatalf("unfilled = %+v, assignments %+v: want one assignment", res.Unfilled, res.Assignments)
+				}
+				return
+			}
 			if len(res.Unfilled) != 1 {
 				t.Fatalf("unfilled = %+v, want one entry", res.Unfilled)
 			}

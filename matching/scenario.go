@@ -54,6 +54,9 @@ type Volunteer struct {
 	// helps with requests of another municipality only with this consent.
 	Municipality string `json:"municipality,omitempty"`
 	Neighbouring bool   `json:"neighbouring_municipalities,omitempty"`
+	// HoursFree is how many hours a month the volunteer has left; a request
+	// whose hours_per_month exceed it is not theirs. Absent: no limit.
+	HoursFree *int `json:"hours_free,omitempty"`
 }
 
 // Request is one need for help. Fields after the contract's are optional
@@ -79,6 +82,9 @@ type Request struct {
 	// ExcludedVolunteers may not be paired with this request: those who
 	// declined it, were rejected for it, or already hold one of its places.
 	ExcludedVolunteers []string `json:"excluded_volunteers,omitempty"`
+	// HoursPerMonth is the effort the request asks of each volunteer; see
+	// Volunteer.HoursFree. 0: not stated.
+	HoursPerMonth int `json:"hours_per_month,omitempty"`
 }
 
 // InputError is an invalid scenario. Entry names the offending entry as a JSON

@@ -22,8 +22,9 @@ type Decision struct {
 
 // ApproveMatch approves a volunteer the current proposal names for a request:
 // the engine's choice, or one of the alternatives (an override, recorded as
-// such). It takes one of the request's places and one unit of the volunteer's
-// capacity, each with a guarded single-document update, so of two coordinators
+// such). It takes one of the request's places, and one unit of the volunteer's
+// capacity with the request's hours a month, each with a guarded
+// single-document update, so of two coordinators
 // taking the last place one wins and the other gets a conflict saying why; a
 // repeated approval returns the same match and takes nothing twice.
 func (s *Service) ApproveMatch(ctx context.Context, sc domain.Scope, request, volunteer domain.ID, d Decision) (*domain.Match, error) {
@@ -36,7 +37,7 @@ func (s *Service) ApproveMatch(ctx context.Context, sc domain.Scope, request, vo
 		return nil, err
 	}
 	if claimed {
-		if err := s.Store.ClaimVolunteer(ctx, sc.Tenant, volunteer); err != nil {
+		if err := s.Store.ClaimVolunteer(ctx, sc.Tenant, volunteer, r.HoursPerMonth); err != nil {
 			if rerr := s.Store.ReleaseRequestPlace(ctx, sc, request, volunteer); rerr != nil {
 				s.Log.Error("release request place", "request", request.Hex(), "volunteer", volunteer.Hex(), "err", rerr)
 			}
@@ -44,7 +45,7 @@ func (s *Service) ApproveMatch(ctx context.Context, sc domain.Scope, request, vo
 		}
 	}
 	m := &domain.Match{Tenant: sc.Tenant, Request: request, Volunteer: volunteer, Municipality: r.Municipality,
-		Status: domain.MatchApproved, Score: cand.Score, DistanceKm: cand.DistanceKm, Factors: cand.Factors,
+		Status: domain.MatchApproved, Score: cand.Score, DistanceKm: cand.DistanceKm, Hours: r.HoursPerMonth, Factors: cand.Factors,
 		Override: override, Note: domain.CleanText(d.Note), DecidedBy: sc.User, DecidedAt: s.Now()}
 	if err := s.Store.PutMatch(ctx, m); err != nil {
 		return nil, err

@@ -203,3 +203,72 @@ func TestApproveRaceCapacity(t *testing.T) {
 		t.Fatalf("%d requests open, want the loser's place released", open)
 	}
 }
+
+// TestApproveRaceHours: a volunteer offering 10 hours a month is approved for
+// two requests of 6 hours each at once; one approval wins, the other is told
+// the hours would be exceeded. The engine then proposes them for no request
+// asking more than the 4 hours left, says so, and the hours come back when the
+// offer is declined.
+func TestApproveRaceHours(t *testing.T) {
+	ctx := context.Background()
+	svc, tn := newTestService(t)
+	admin := domain.Scope{Tenant: tn.ID, Role: domain.RoleAdmin}
+	v := seedVolunteer(t, svc, tn, "anna", "08336050", "79539", domain.VolunteerActive, false, []string{"housing_search", "event_help"})
+	three, ten := 3, 10
+	if _, err := svc.Store.UpdateVolunteer(ctx, admin, v.ID, store.VolunteerPatch{Capacity: &three, MaxHoursPerMonth: &ten}); err != nil {
+		t.Fatal(err)
+	}
+	r1 := seedRequest(t, svc, tn, "Wohnung 1", "housing_search", "08336050", "79539")
+	r2 := seedRequest(t, svc, tn, "Wohnung 2", "housing_search", "08336050", "79540")
+	if r1.HoursPerMonth != 6 {
+		t.Fatalf("housing search asks %d hours a month, want the usual 6", r1.HoursPerMonth)
+	}
+	if _, err := svc.ProposeMatches(ctx, admin); err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	errs := make([]error, 2)
+	for i, r := range []*domain.HelpRequest{r1, r2} {
+		wg.Go(func() { _, errs[i] = svc.ApproveMatch(ctx, admin, r.ID, v.ID, service.Decision{}) })
+	}
+	wg.Wait()
+	won := -1
+	for i, err := range errs {
+		switch {
+		case err == nil:
+			won = i
+		case errors.Is(err, store.ErrVolunteerHours):
+		default:
+			t.Fatalf("approve: %v", err)
+		}
+	}
+	if won < 0 || errs[1-won] == nil {
+		t.Fatalf("approvals: %v, want one win and one refusal", errs)
+	}
+	winner, loser := []*domain.HelpRequest{r1, r2}[won], []*domain.HelpRequest{r1, r2}[1-won]
+	got, _ := svc.Store.Volunteer(ctx, admin, v.ID)
+	if got.ActiveAssignments != 1 || got.HoursCommitted != 6 {
+		t.Fatalf("carries %d assignments, %d hours; want 1 and 6", got.ActiveAssignments, got.HoursCommitted)
+	}
+
+	// 4 hours left: an event of 4 hours is proposed, the other flat is not.
+	event, err := svc.RegisterRequest(ctx, domain.System(tn.ID), domain.RequestInput{
+		Category: "event_help", Title: "Sommerfest", Municipality: "08336050", PLZ: "79539", Needed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := proposalFor(t, svc, admin, event); len(p.Proposed) != 1 || p.Proposed[0].Volunteer != v.ID {
+		t.Errorf("event proposal %+v, want anna", p)
+	}
+	if p := byRequest(t, svc, admin)[loser.ID]; len(p.Proposed) != 0 || p.ReasonCode != "no_hours" {
+		t.Errorf("flat proposal %+v, want none for lack of hours", p)
+	}
+
+	if _, err := svc.RespondToOffer(ctx, offerLink(t, svc, tn, winner.ID, v.ID), false, ""); err != nil {
+		t.Fatal(err)
+	}
+	got, _ = svc.Store.Volunteer(ctx, admin, v.ID)
+	if got.ActiveAssignments != 0 || got.HoursCommitted != 0 {
+		t.Fatalf("after declining: %d assignments, %d hours", got.ActiveAssignments, got.HoursCommitted)
+	}
+}

@@ -214,7 +214,7 @@ func (s *Service) endMatchFrom(ctx context.Context, sc domain.Scope, m *domain.M
 	if err := s.Store.ReleaseRequestPlace(ctx, domain.System(m.Tenant), m.Request, m.Volunteer); err != nil {
 		return err
 	}
-	if err := s.Store.ReleaseVolunteer(ctx, m.Tenant, m.Volunteer); err != nil {
+	if err := s.Store.ReleaseVolunteer(ctx, m.Tenant, m.Volunteer, m.Hours); err != nil {
 		return err
 	}
 	s.audit(ctx, sc, "match."+string(to), "match", m.Request, []string{"status"})

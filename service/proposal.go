@@ -56,7 +56,8 @@ func (s *Service) ProposeMatches(ctx context.Context, sc domain.Scope) (Proposal
 	}
 	scen := &matching.Scenario{Now: start, MaxDistanceKm: domain.MaxRadiusKm}
 	for _, v := range vols {
-		if v.Capacity-v.ActiveAssignments <= 0 || !(sc.SeesMunicipality(v.Municipality) || v.Neighbouring) {
+		if v.Capacity-v.ActiveAssignments <= 0 || v.MaxHoursPerMonth > 0 && v.HoursCommitted >= v.MaxHoursPerMonth ||
+			!(sc.SeesMunicipality(v.Municipality) || v.Neighbouring) {
 			continue
 		}
 		scen.Volunteers = append(scen.Volunteers, scenarioVolunteer(v))
@@ -114,6 +115,10 @@ func scenarioVolunteer(v *domain.Volunteer) matching.Volunteer {
 	mv := matching.Volunteer{ID: v.ID.Hex(), Lat: &lat, Lon: &lon, RadiusKm: float64(v.RadiusKm),
 		Skills: v.Skills, Availability: v.Availability, Capacity: v.Capacity, ActiveAssignments: v.ActiveAssignments,
 		Municipality: v.Municipality, Neighbouring: v.Neighbouring, LanguageLevels: map[string]string{}}
+	if v.MaxHoursPerMonth > 0 {
+		free := max(v.MaxHoursPerMonth-v.HoursCommitted, 0)
+		mv.HoursFree = &free
+	}
 	for _, l := range v.Languages {
 		mv.Languages = append(mv.Languages, l.Code)
 		mv.LanguageLevels[l.Code] = l.Level
@@ -125,7 +130,8 @@ func scenarioRequest(r *domain.HelpRequest) matching.Request {
 	lat, lon := r.Lat, r.Lon
 	return matching.Request{ID: r.ID.Hex(), Lat: &lat, Lon: &lon, Category: r.Category,
 		LanguagesAny: r.LanguagesAny, Slots: r.Slots, Needed: r.Needed, Priority: r.Priority,
-		RequiresBackgroundCheck: r.RequiresBackgroundCheck, Date: r.Date, Municipality: r.Municipality}
+		RequiresBackgroundCheck: r.RequiresBackgroundCheck, Date: r.Date, Municipality: r.Municipality,
+		HoursPerMonth: r.HoursPerMonth}
 }
 
 // proposalsOf turns the engine's result into one proposal per request. Each

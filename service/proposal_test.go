@@ -3,10 +3,12 @@ package service_test
 import (
 	"context"
 	"errors"
+	"slices"
 	"testing"
 	"time"
 
 	"lotse/domain"
+	"lotse/matching"
 	"lotse/service"
 )
 
@@ -21,7 +23,7 @@ func seedVolunteer(t *testing.T, svc *service.Service, tn *domain.Tenant, name, 
 	v := &domain.Volunteer{Tenant: tn.ID, Municipality: ags, Name: name, Email: name + "@example.org", PLZ: plz,
 		Lat: place.Point.Lat, Lon: place.Point.Lon, RadiusKm: 20, Transport: []string{"car"},
 		Languages: append([]domain.LanguageSkill{{Code: "de", Level: "native"}}, langs...), Skills: skills,
-		Availability: []string{"mon_am", "tue_pm"}, Capacity: 2, MaxHoursPerMonth: 10, Neighbouring: neighbouring,
+		Availability: []string{"mon_am", "tue_pm"}, Capacity: 2, MaxHoursPerMonth: 40, Neighbouring: neighbouring,
 		PrivacyVersion: "2026-01", PrivacyConsentAt: time.Now(), Locale: "de", Status: status}
 	if err := svc.Store.CreateVolunteer(context.Background(), v); err != nil {
 		t.Fatal(err)
@@ -127,4 +129,12 @@ func byRequest(t *testing.T, svc *service.Service, sc domain.Scope) map[domain.I
 		out[p.Request] = p
 	}
 	return out
+}
+
+// TestUnfilledReasonsAgree: the review page translates exactly the codes the
+// engine gives.
+func TestUnfilledReasonsAgree(t *testing.T) {
+	if !slices.Equal(domain.UnfilledReasons, matching.UnfilledCodes) {
+		t.Errorf("domain.UnfilledReasons %v, matching.UnfilledCodes %v", domain.UnfilledReasons, matching.UnfilledCodes)
+	}
 }

@@ -32,7 +32,7 @@ func (s *Service) RegisterRequest(ctx context.Context, sc domain.Scope, in domai
 		Lat: place.Point.Lat, Lon: place.Point.Lon,
 		Category: clean.Category, Title: clean.Title, Description: clean.Description,
 		LanguagesAny: clean.LanguagesAny, Slots: clean.Slots, Date: clean.Date, Time: clean.Time,
-		Needed: clean.Needed, Priority: clean.Priority,
+		Needed: clean.Needed, HoursPerMonth: clean.HoursPerMonth, Priority: clean.Priority,
 		RequiresBackgroundCheck: *clean.RequiresBackgroundCheck,
 		BeneficiaryRef:          clean.BeneficiaryRef, Lawyer: clean.Lawyer,
 		Status: domain.RequestOpen, CreatedBy: sc.User, CreatedAt: s.Now(),
@@ -113,17 +113,18 @@ func (s *Service) Requests(ctx context.Context, sc domain.Scope, f store.Request
 // RequestPatchInput is a partial change of a help request by staff; nil fields
 // stay as they are. JSON names follow POST /api/v1/requests.
 type RequestPatchInput struct {
-	Category     *string   `json:"category"`
-	Title        *string   `json:"title"`
-	Description  *string   `json:"description"`
-	Municipality *string   `json:"municipality"`
-	PLZ          *string   `json:"plz"`
-	LanguagesAny *[]string `json:"languages_any"`
-	Slots        *[]string `json:"slots"`
-	Date         *string   `json:"date"`
-	Time         *string   `json:"time"`
-	Needed       *int      `json:"needed"`
-	Priority     *int      `json:"priority"`
+	Category      *string   `json:"category"`
+	Title         *string   `json:"title"`
+	Description   *string   `json:"description"`
+	Municipality  *string   `json:"municipality"`
+	PLZ           *string   `json:"plz"`
+	LanguagesAny  *[]string `json:"languages_any"`
+	Slots         *[]string `json:"slots"`
+	Date          *string   `json:"date"`
+	Time          *string   `json:"time"`
+	Needed        *int      `json:"needed"`
+	HoursPerMonth *int      `json:"hours_per_month"`
+	Priority      *int      `json:"priority"`
 	// RequiresBackgroundCheck sets the flag. When it is nil and Category changes,
 	// the new category's default applies.
 	RequiresBackgroundCheck *bool   `json:"requires_background_check"`
@@ -209,7 +210,7 @@ func (in RequestPatchInput) apply(cur *domain.HelpRequest) domain.RequestInput {
 		Category: cur.Category, Title: cur.Title, Description: cur.Description,
 		Municipality: cur.Municipality, PLZ: cur.PLZ,
 		LanguagesAny: slices.Clone(cur.LanguagesAny), Slots: slices.Clone(cur.Slots),
-		Date: cur.Date, Time: cur.Time, Needed: cur.Needed, Priority: cur.Priority,
+		Date: cur.Date, Time: cur.Time, Needed: cur.Needed, HoursPerMonth: cur.HoursPerMonth, Priority: cur.Priority,
 		RequiresBackgroundCheck: &bg, BeneficiaryRef: cur.BeneficiaryRef,
 	}
 	if cur.Lawyer != nil {
@@ -240,6 +241,9 @@ func (in RequestPatchInput) apply(cur *domain.HelpRequest) domain.RequestInput {
 	}
 	if in.Priority != nil {
 		out.Priority = *in.Priority
+	}
+	if in.HoursPerMonth != nil {
+		out.HoursPerMonth = *in.HoursPerMonth
 	}
 	switch {
 	case in.RequiresBackgroundCheck != nil:
@@ -285,6 +289,7 @@ func requestPatch(cur *domain.HelpRequest, clean domain.RequestInput, place geo.
 	str(&p.Date, clean.Date, cur.Date)
 	str(&p.Time, clean.Time, cur.Time)
 	num(&p.Needed, clean.Needed, cur.Needed)
+	num(&p.HoursPerMonth, clean.HoursPerMonth, cur.HoursPerMonth)
 	num(&p.Priority, clean.Priority, cur.Priority)
 	if bg := *clean.RequiresBackgroundCheck; bg != cur.RequiresBackgroundCheck {
 		p.RequiresBackgroundCheck, edits = &bg, true

@@ -54,6 +54,8 @@ func (s *Store) findOwned(ctx context.Context, c *mongo.Collection, id any, tena
 
 // Guard is a field that must hold a given value (a string or an int) for a
 // transition to apply, e.g. {"status", "proposed"} or {"active_assignments", 1}.
+// An int guard of 0 also holds where the field is absent: a counter added to
+// documents written before it existed.
 type Guard struct {
 	Field string
 	Value any
@@ -67,10 +69,21 @@ func (g Guard) holds(raw bson.Raw) bool {
 		got, ok := v.StringValueOK()
 		return ok && got == want
 	case int:
+		if want == 0 && (v.Type == 0 || v.Type == bson.TypeNull) {
+			return true
+		}
 		got, ok := v.AsInt64OK()
 		return ok && got == int64(want)
 	}
 	return false
+}
+
+// filter returns the guard as a query condition.
+func (g Guard) filter() bson.E {
+	if g.Value == 0 {
+		return bson.E{Key: g.Field, Value: bson.D{{Key: "$in", Value: bson.A{0, nil}}}}
+	}
+	return bson.E{Key: g.Field, Value: g.Value}
 }
 
 // updateGuarded applies update to the tenant's document id if every guard holds.
@@ -96,7 +109,7 @@ func (s *Store) updateGuarded(ctx context.Context, c *mongo.Collection, id any, 
 	}
 	filter := bson.D{{Key: "_id", Value: id}, {Key: "tenant_id", Value: oid(tenant)}}
 	for _, g := range guards {
-		filter = append(filter, bson.E{Key: g.Field, Value: g.Value})
+		filter = append(filter, g.filter())
 	}
 	res, err := c.UpdateOne(ctx, filter, update)
 	if err != nil {

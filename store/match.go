@@ -23,6 +23,9 @@ var (
 	ErrRequestClosed = &domain.Error{Code: domain.EConflict, Key: "match.request_closed"}
 	ErrVolunteerFull = &domain.Error{Code: domain.EConflict, Key: "match.volunteer_full"}
 	ErrNotMatchable  = &domain.Error{Code: domain.EConflict, Key: "match.volunteer_inactive"}
+	// ErrVolunteerHours: the request's hours a month would take the volunteer
+	// beyond the monthly hours they stated.
+	ErrVolunteerHours = &domain.Error{Code: domain.EConflict, Key: "match.volunteer_hours"}
 )
 
 // claimRetries bounds the retries of a guarded claim under contention.
@@ -83,33 +86,42 @@ func (s *Store) ReleaseRequestPlace(ctx context.Context, sc domain.Scope, reques
 	return domain.ErrConflict
 }
 
-// ClaimVolunteer takes one unit of an active volunteer's capacity, or returns
-// ErrVolunteerFull / ErrNotMatchable.
-func (s *Store) ClaimVolunteer(ctx context.Context, tenant, volunteer domain.ID) error {
-	return s.adjustLoad(ctx, tenant, volunteer, +1)
+// ClaimVolunteer takes one unit of an active volunteer's capacity and hours a
+// month of their monthly limit, or returns ErrVolunteerFull / ErrVolunteerHours /
+// ErrNotMatchable.
+func (s *Store) ClaimVolunteer(ctx context.Context, tenant, volunteer domain.ID, hours int) error {
+	return s.adjustLoad(ctx, tenant, volunteer, +1, hours)
 }
 
-// ReleaseVolunteer gives one unit of capacity back.
-func (s *Store) ReleaseVolunteer(ctx context.Context, tenant, volunteer domain.ID) error {
-	return s.adjustLoad(ctx, tenant, volunteer, -1)
+// ReleaseVolunteer gives one unit of capacity and hours a month back.
+func (s *Store) ReleaseVolunteer(ctx context.Context, tenant, volunteer domain.ID, hours int) error {
+	return s.adjustLoad(ctx, tenant, volunteer, -1, -hours)
 }
 
-func (s *Store) adjustLoad(ctx context.Context, tenant, volunteer domain.ID, by int) error {
+// adjustLoad changes a volunteer's assignments by n and committed hours by h in
+// one update guarded on both counters, so two approvals at once can neither
+// exceed the capacity nor the monthly hours.
+func (s *Store) adjustLoad(ctx context.Context, tenant, volunteer domain.ID, n, h int) error {
 	for range claimRetries {
 		var d volunteerDoc
 		if err := s.findOwned(ctx, s.volunteers, oid(volunteer), tenant, &d); err != nil {
 			return err
 		}
 		switch {
-		case by > 0 && d.Status != string(domain.VolunteerActive):
+		case n > 0 && d.Status != string(domain.VolunteerActive):
 			return ErrNotMatchable
-		case by > 0 && d.ActiveAssignments >= d.Capacity:
+		case n > 0 && d.ActiveAssignments >= d.Capacity:
 			return ErrVolunteerFull
-		case by < 0 && d.ActiveAssignments == 0:
+		case n > 0 && d.MaxHoursPerMonth > 0 && d.HoursCommitted+h > d.MaxHoursPerMonth:
+			return ErrVolunteerHours
+		case n < 0 && d.ActiveAssignments == 0 && d.HoursCommitted == 0:
 			return nil
 		}
-		err := s.updateGuarded(ctx, s.volunteers, oid(volunteer), tenant, []Guard{{"active_assignments", d.ActiveAssignments}},
-			bson.D{{Key: "$inc", Value: bson.D{{Key: "active_assignments", Value: by}}},
+		// Giving back never goes below zero, whatever a crash left behind.
+		n, h := max(n, -d.ActiveAssignments), max(h, -d.HoursCommitted)
+		err := s.updateGuarded(ctx, s.volunteers, oid(volunteer), tenant,
+			[]Guard{{"active_assignments", d.ActiveAssignments}, {"hours_committed", d.HoursCommitted}},
+			bson.D{{Key: "$inc", Value: bson.D{{Key: "active_assignments", Value: n}, {Key: "hours_committed", Value: h}}},
 				{Key: "$set", Value: bson.D{{Key: "updated_at", Value: s.now()}}}})
 		if !errors.Is(err, domain.ErrConflict) {
 			return err
@@ -127,6 +139,7 @@ type matchDoc struct {
 	Status       string        `bson:"status"`
 	Score        float64       `bson:"score"`
 	DistanceKm   float64       `bson:"distance_km"`
+	Hours        int           `bson:"hours,omitempty"`
 	Factors      [7]float64    `bson:"factors"`
 	Override     bool          `bson:"override,omitempty"`
 	Reason       string        `bson:"reason,omitempty"`
@@ -141,7 +154,7 @@ func (d *matchDoc) domain() *domain.Match {
 	f := d.Factors
 	return &domain.Match{ID: d.ID, Tenant: domain.ID(d.TenantID), Request: domain.ID(d.Request),
 		Volunteer: domain.ID(d.Volunteer), Municipality: d.Municipality, Status: domain.MatchStatus(d.Status),
-		Score: d.Score, DistanceKm: d.DistanceKm, Factors: domain.Factors{Distance: f[0], Language: f[1],
+		Score: d.Score, DistanceKm: d.DistanceKm, Hours: d.Hours, Factors: domain.Factors{Distance: f[0], Language: f[1],
 			Availability: f[2], Priority: f[3], Load: f[4], Continuity: f[5], Skill: f[6]},
 		Override: d.Override, Reason: d.Reason, Note: d.Note, DecidedBy: domain.ID(d.DecidedBy), DecidedAt: d.DecidedAt,
 		AnsweredAt: d.AnsweredAt, AnswerReason: d.AnswerReason}
@@ -153,9 +166,10 @@ func (s *Store) PutMatch(ctx context.Context, m *domain.Match) error {
 	m.ID = domain.MatchID(m.Request, m.Volunteer)
 	f := m.Factors
 	d := matchDoc{ID: m.ID, TenantID: oid(m.Tenant), Request: oid(m.Request), Volunteer: oid(m.Volunteer),
-		Municipality: m.Municipality, Status: string(m.Status), Score: m.Score, DistanceKm: m.DistanceKm,
+		Municipality: m.Municipality, Status: string(m.Status), Score: m.Score, DistanceKm: m.DistanceKm, Hours: m.Hours,
 		Factors:  [7]float64{f.Distance, f.Language, f.Availability, f.Priority, f.Load, f.Continuity, f.Skill},
-		Override: m.Override, Reason: m.Reason, Note: m.Note, DecidedBy: oid(m.DecidedBy), DecidedAt: m.DecidedAt}
+		Override: m.Override, Reason: m.Reason, Note: m.Note, DecidedBy: oid(m.DecidedBy), DecidedAt: m.DecidedAt,
+		AnsweredAt: m.AnsweredAt, AnswerReason: m.AnswerReason}
 	_, err := s.matches.ReplaceOne(ctx, bson.D{{Key: "_id", Value: d.ID}}, d, optionsUpsert())
 	if mongo.IsDuplicateKeyError(err) {
 		// Two upserts of the same pair at once both tried to insert; the

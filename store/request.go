@@ -36,6 +36,7 @@ type requestDoc struct {
 	Date                    string        `bson:"date,omitempty"`
 	Time                    string        `bson:"time,omitempty"`
 	Needed                  int           `bson:"needed"`
+	HoursPerMonth           int           `bson:"hours_per_month"`
 	Priority                int           `bson:"priority"`
 	RequiresBackgroundCheck bool          `bson:"requires_background_check"`
 	BeneficiaryRef          string        `bson:"beneficiary_ref,omitempty"`
@@ -57,7 +58,7 @@ func requestToDoc(r *domain.HelpRequest) requestDoc {
 		ID: oid(r.ID), TenantID: oid(r.Tenant), Municipality: r.Municipality, PLZ: r.PLZ,
 		Lat: r.Lat, Lon: r.Lon, Category: r.Category, Title: r.Title, Description: r.Description,
 		LanguagesAny: nonNil(r.LanguagesAny), Slots: nonNil(r.Slots), Date: r.Date, Time: r.Time,
-		Needed: r.Needed, Priority: r.Priority, RequiresBackgroundCheck: r.RequiresBackgroundCheck,
+		Needed: r.Needed, HoursPerMonth: r.HoursPerMonth, Priority: r.Priority, RequiresBackgroundCheck: r.RequiresBackgroundCheck,
 		BeneficiaryRef: r.BeneficiaryRef, Lawyer: lawyerToDoc(r.Lawyer), Status: string(r.Status),
 		CreatedBy: oid(r.CreatedBy), CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt,
 	}
@@ -75,12 +76,15 @@ func (d *requestDoc) domain() *domain.HelpRequest {
 		ID: did(d.ID), Tenant: did(d.TenantID), Municipality: d.Municipality, PLZ: d.PLZ,
 		Lat: d.Lat, Lon: d.Lon, Category: d.Category, Title: d.Title, Description: d.Description,
 		LanguagesAny: nonNil(d.LanguagesAny), Slots: nonNil(d.Slots), Date: d.Date, Time: d.Time,
-		Needed: d.Needed, Priority: d.Priority, RequiresBackgroundCheck: d.RequiresBackgroundCheck,
+		Needed: d.Needed, HoursPerMonth: d.HoursPerMonth, Priority: d.Priority, RequiresBackgroundCheck: d.RequiresBackgroundCheck,
 		BeneficiaryRef: d.BeneficiaryRef, Status: domain.RequestStatus(d.Status),
 		CreatedBy: did(d.CreatedBy), CreatedAt: d.CreatedAt, UpdatedAt: d.UpdatedAt,
 	}
 	if d.Lawyer != nil {
 		r.Lawyer = &domain.Lawyer{Name: d.Lawyer.Name, Contact: d.Lawyer.Contact}
+	}
+	if r.HoursPerMonth == 0 { // stored before requests stated their hours
+		r.HoursPerMonth = domain.UsualHoursPerMonth(r.Category)
 	}
 	return r
 }
@@ -202,6 +206,7 @@ type RequestPatch struct {
 	Date                    *string
 	Time                    *string
 	Needed                  *int
+	HoursPerMonth           *int
 	Priority                *int
 	RequiresBackgroundCheck *bool
 	BeneficiaryRef          *string
@@ -264,6 +269,7 @@ func (s *Store) UpdateRequest(ctx context.Context, sc domain.Scope, id domain.ID
 	str("date", p.Date, cur.Date)
 	str("time", p.Time, cur.Time)
 	num("needed", p.Needed, cur.Needed)
+	num("hours_per_month", p.HoursPerMonth, cur.HoursPerMonth)
 	num("priority", p.Priority, cur.Priority)
 	if p.RequiresBackgroundCheck != nil {
 		put("requires_background_check", *p.RequiresBackgroundCheck != cur.RequiresBackgroundCheck, *p.RequiresBackgroundCheck)

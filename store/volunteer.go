@@ -40,6 +40,7 @@ type volunteerDoc struct {
 	Locale            string        `bson:"locale"`
 	Status            string        `bson:"status"`
 	ActiveAssignments int           `bson:"active_assignments"`
+	HoursCommitted    int           `bson:"hours_committed"`
 	Notes             string        `bson:"notes,omitempty"`
 	CreatedAt         time.Time     `bson:"created_at"`
 	ConfirmedAt       time.Time     `bson:"confirmed_at,omitempty"`
@@ -53,7 +54,7 @@ func volunteerToDoc(v *domain.Volunteer) volunteerDoc {
 		RadiusKm: v.RadiusKm, Transport: v.Transport, Skills: v.Skills, Availability: v.Availability,
 		Capacity: v.Capacity, MaxHoursPerMonth: v.MaxHoursPerMonth, Neighbouring: v.Neighbouring,
 		PrivacyVersion: v.PrivacyVersion, PrivacyConsentAt: v.PrivacyConsentAt, Locale: v.Locale,
-		Status: string(v.Status), ActiveAssignments: v.ActiveAssignments, Notes: v.Notes,
+		Status: string(v.Status), ActiveAssignments: v.ActiveAssignments, HoursCommitted: v.HoursCommitted, Notes: v.Notes,
 		CreatedAt: v.CreatedAt, ConfirmedAt: v.ConfirmedAt, UpdatedAt: v.UpdatedAt,
 	}
 	for _, l := range v.Languages {
@@ -69,7 +70,7 @@ func (d *volunteerDoc) domain() *domain.Volunteer {
 		RadiusKm: d.RadiusKm, Transport: d.Transport, Skills: d.Skills, Availability: d.Availability,
 		Capacity: d.Capacity, MaxHoursPerMonth: d.MaxHoursPerMonth, Neighbouring: d.Neighbouring,
 		PrivacyVersion: d.PrivacyVersion, PrivacyConsentAt: d.PrivacyConsentAt, Locale: d.Locale,
-		Status: domain.VolunteerStatus(d.Status), ActiveAssignments: d.ActiveAssignments, Notes: d.Notes,
+		Status: domain.VolunteerStatus(d.Status), ActiveAssignments: d.ActiveAssignments, HoursCommitted: d.HoursCommitted, Notes: d.Notes,
 		CreatedAt: d.CreatedAt, ConfirmedAt: d.ConfirmedAt, UpdatedAt: d.UpdatedAt,
 	}
 	for _, l := range d.Languages {

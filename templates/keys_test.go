@@ -49,7 +49,7 @@ func dynamicKeys(tr *templates.Translator) map[string][]string {
 		"request.priority.": priorities,
 		"proposal.factor.":  {"distance", "language", "availability", "skill", "priority", "load", "continuity"},
 		"match.reason.":     domain.RejectReasons,
-		"proposal.reason.":  {"no_skill", "no_language", "too_far", "no_time", "no_background_check", "candidates_busy", "other"},
+		"proposal.reason.":  append(slices.Clone(domain.UnfilledReasons), "other"),
 		"request.status.": {
 			string(domain.RequestOpen), string(domain.RequestMatched),
 			string(domain.RequestDone), string(domain.RequestCancelled),
