@@ -172,6 +172,12 @@ func authzTable() []authzRow {
 			want: [nCallers]int{redirect, redirect, forbidden, notFound, notFound, redirect, redirect}},
 		{method: "POST", route: "/api/v1/proposals/:request/approve", setup: decisionTarget, want: staffAPIID,
 			json: `{"volunteer":"{volunteer}","note":"passt, %s"}`},
+		// Bulk approval at a perfect score only, so it leaves the later rows'
+		// proposals alone; outsiders approve nothing of the target's scope.
+		{method: "POST", route: "/proposals/approve-above", body: func(*authzFixture, int) url.Values {
+			return url.Values{"min_score": {"100"}}
+		}, want: [nCallers]int{redirect, redirect, forbidden, redirect, redirect, redirect, redirect}},
+		{method: "POST", route: "/api/v1/proposals/approve-above", want: staffAPI, json: `{"min_score":1}`},
 
 		// Offers: public signed-link routes. Without a valid link everybody
 		// gets "not found", signed in or not; no session grants anything. The

@@ -12,6 +12,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"lotse/domain"
 	"lotse/geo"
@@ -72,6 +73,10 @@ func startApp(tb testing.TB, st *store.Store, log *slog.Logger, configure func(*
 	if err != nil {
 		tb.Fatal(err)
 	}
+	// Re-proposals after changes wait for a test to flush them, so no run
+	// starts in the middle of another test's assertions.
+	svc.ReproposeDelay = time.Hour
+	tb.Cleanup(func() { svc.CloseProposals(false) })
 	h, err := handlers.New(svc, tr, log, base, false)
 	if err != nil {
 		tb.Fatal(err)

@@ -78,6 +78,9 @@ func TestOpenAPISchemasMatchTypes(t *testing.T) {
 		"Match":           matchJSON{},
 		"LoadReport":      loadJSON{},
 		"LoadRow":         loadRowJSON{},
+		"BulkApproval":    bulkApproveJSON{},
+		"BulkResult":      bulkResultJSON{},
+		"BulkFailure":     bulkFailedJSON{},
 	} {
 		ref := doc.Components.Schemas[name]
 		if ref == nil {
@@ -93,7 +96,7 @@ func TestOpenAPISchemasMatchTypes(t *testing.T) {
 			t.Errorf("schema %s has %v, the Go type %v", name, props, want)
 		}
 	}
-	if len(doc.Components.Schemas) != 18 {
+	if len(doc.Components.Schemas) != 21 {
 		t.Errorf("%d schemas: give each new one a Go type above", len(doc.Components.Schemas))
 	}
 }

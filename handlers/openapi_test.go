@@ -158,6 +158,10 @@ func TestOpenAPIDescribesResponses(t *testing.T) {
 
 	// With his capacity lowered to the one assignment he carries, Jonas is at
 	// full load on the dashboard.
+	call("POST", "/proposals/approve-above", admin, `{"min_score":0.3}`, 422)
+	call("POST", "/proposals/approve-above", admin, `{"min_score":"high"}`, 400)
+	call("POST", "/proposals/approve-above", acct, `{"min_score":0.8}`, 403)
+	call("POST", "/proposals/approve-above", admin, `{"min_score":0.5}`, 200) // everything decided: nothing to do
 	call("GET", "/volunteers/load", acct, "", 403)
 	call("GET", "/volunteers/load", "", "", 401)
 	call("PATCH", "/volunteers/"+vid, admin, `{"capacity":1}`, 200)

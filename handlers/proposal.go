@@ -5,6 +5,8 @@ import (
 	"math"
 	"net/http"
 	"slices"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -20,11 +22,13 @@ import (
 func (h *Handler) proposalRoutes(pages, api *gin.RouterGroup) {
 	pages.GET("/proposals", h.pageProposalList)
 	pages.POST("/proposals/run", h.pageProposalRun)
+	pages.POST("/proposals/approve-above", h.pageProposalApproveAbove)
 	pages.POST("/proposals/:request/approve", h.pageProposalApprove)
 	pages.POST("/proposals/:request/reject", h.pageProposalReject)
 
 	api.GET("/proposals", h.apiProposalList)
 	api.POST("/proposals/run", h.apiProposalRun)
+	api.POST("/proposals/approve-above", h.apiProposalApproveAbove)
 	api.POST("/proposals/:request/approve", h.apiProposalApprove)
 	api.POST("/proposals/:request/reject", h.apiProposalReject)
 }
@@ -221,6 +225,25 @@ type proposalListPage struct {
 	Rows  []proposalRow
 	Ran   bool   // the page follows a run started from its form
 	Alert string // message key of a refused decision (a conflict), or ""
+	// Failed is the pair (a domain.MatchID) of a refused decision, or "".
+	Failed string
+	// Bulk is what a bulk approval from the page's form did, or nil.
+	Bulk *bulkOutcome
+	// MinScore is the bulk form's threshold in percent, as typed.
+	MinScore string
+}
+
+// bulkOutcome counts a bulk approval's pairs for the page.
+type bulkOutcome struct{ Approved, Failed int }
+
+// fieldTarget sends the summary's reason and note errors to the controls of
+// the pair whose decision was refused; they are not unique on the page.
+func (p proposalListPage) fieldTarget(field, id string) string {
+	if (field == "reason" || field == "note") && p.Failed != "" {
+		req, vol, _ := strings.Cut(p.Failed, ":")
+		return "f-" + field + "-" + req + "-" + vol
+	}
+	return id
 }
 
 // proposalRow is one open request with its proposal, ready to show.
@@ -325,7 +348,12 @@ func (h *Handler) showProposals(c *gin.Context, status int, alert string, errs m
 		h.pageError(c, err)
 		return
 	}
-	view := proposalListPage{Rows: proposalRows(rv, munis), Ran: c.Query("run") == "ok", Alert: alert}
+	view := proposalListPage{Rows: proposalRows(rv, munis), Ran: c.Query("run") == "ok", Alert: alert,
+		Failed: failed, MinScore: c.DefaultPostForm("min_score", "80")}
+	if a, err := strconv.Atoi(c.Query("approved")); err == nil {
+		f, _ := strconv.Atoi(c.Query("failed"))
+		view.Bulk = &bulkOutcome{Approved: max(a, 0), Failed: max(f, 0)}
+	}
 	for i := range view.Rows {
 		r := &view.Rows[i]
 		for _, cs := range [][]candidateRow{r.Proposed, r.Alternatives} {

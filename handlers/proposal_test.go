@@ -241,3 +241,66 @@ func (a *testApp) activeVolunteer(t *testing.T, name string) *domain.Volunteer {
 	}
 	return v
 }
+
+// TestProposalBulkApprove: the review page's bulk form approves the proposed
+// volunteers above the threshold, says how many, and refuses a threshold out
+// of range with a message at the field.
+func TestProposalBulkApprove(t *testing.T) {
+	a := newTestApp(t)
+	ctx, sys := context.Background(), domain.System(a.tenant.ID)
+	for _, n := range []string{"Anna Weber", "Ben Krüger", "Clara Yilmaz"} {
+		a.activeVolunteer(t, n)
+	}
+	r, err := a.svc.RegisterRequest(ctx, sys, domain.RequestInput{
+		Category: "housing_search", Title: "Wohnungssuche Familie S.", Municipality: "08336050", PLZ: "79539",
+		LanguagesAny: []string{"de"}, Slots: []string{"mon_am"}, Needed: 2, BeneficiaryRef: "WB-2026-0202"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.svc.ProposeMatches(ctx, sys); err != nil {
+		t.Fatal(err)
+	}
+	browser := a.reqBrowser(t, "koordination@example.org", domain.RoleCoordinator, "08336050")
+	do := func(method, path string, form url.Values) (int, string, string) {
+		t.Helper()
+		req, _ := http.NewRequest(method, a.srv.URL+path, strings.NewReader(form.Encode()))
+		if form != nil {
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		}
+		req.Header.Set("Accept-Language", "de")
+		res, err := browser.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res.StatusCode, res.Header.Get("Location"), html.UnescapeString(body(t, res))
+	}
+	_, _, got := do("GET", "/proposals", nil)
+	csrf := csrfField.FindStringSubmatch(got)[1]
+	if !strings.Contains(got, `action="/proposals/approve-above"`) || !strings.Contains(got, `id="f-min_score"`) {
+		t.Fatal("the review page has no bulk form")
+	}
+
+	for _, bad := range []string{"40", "zehn"} {
+		status, _, page := do("POST", "/proposals/approve-above", url.Values{"csrf": {csrf}, "min_score": {bad}})
+		if status != http.StatusUnprocessableEntity || !strings.Contains(page, `href="#f-min_score"`) ||
+			!strings.Contains(page, `value="`+bad+`"`) {
+			t.Errorf("threshold %q: %d, want 422 with the message at the field and the input kept", bad, status)
+		}
+	}
+	if ms, _ := a.svc.Store.Matches(ctx, sys); len(ms) != 0 {
+		t.Fatalf("a refused bulk approval decided %d pairs", len(ms))
+	}
+
+	status, loc, _ := do("POST", "/proposals/approve-above", url.Values{"csrf": {csrf}, "min_score": {"50"}})
+	if status != http.StatusSeeOther || loc != "/proposals?approved=2&failed=0" {
+		t.Fatalf("bulk approval: %d → %q", status, loc)
+	}
+	_, _, got = do("GET", loc, nil)
+	if !strings.Contains(got, "Bestätigte Vorschläge: 2.") {
+		t.Error("the page does not say how many were approved")
+	}
+	ms, _ := a.svc.Store.Matches(ctx, sys)
+	if len(ms) != 2 || ms[0].Request != r.ID || ms[0].Status != domain.MatchApproved || ms[1].Status != domain.MatchApproved {
+		t.Errorf("matches after bulk approval: %+v", ms)
+	}
+}

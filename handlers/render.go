@@ -138,6 +138,9 @@ var formFields = map[string][]formField{
 		{"lawyer_name", "f-lawyer_name"}, {"lawyer_contact", "f-lawyer_contact"},
 	},
 	"request_show": {{"status", "f-status"}},
+	// A refused decision's reason and note: proposalListPage.fieldTarget
+	// links them to the controls of the pair in question.
+	"proposal_list": {{"min_score", "f-min_score"}, {"reason", "f-reason"}, {"note", "f-note"}},
 }
 
 // fieldTargeter is page data whose form shows a control only sometimes. It

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"strings"
 	"testing"
+	"time"
 
 	"lotse/domain"
 	"lotse/geo"
@@ -45,5 +46,8 @@ func newBareService(t testing.TB) *service.Service {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Re-proposals wait for the test to flush them; none outlives its store.
+	svc.ReproposeDelay = time.Hour
+	t.Cleanup(func() { svc.CloseProposals(false) })
 	return svc
 }

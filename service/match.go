@@ -1,6 +1,7 @@
 package service
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"slices"
@@ -142,4 +143,68 @@ func checkNote(note string) error {
 		return fe.Err()
 	}
 	return nil
+}
+
+// Bounds of a bulk approval's threshold: below half the best score a person
+// should look at each pair.
+const (
+	MinBulkScore = 0.5
+	MaxBulkScore = 1.0
+)
+
+// BulkApproval says what ApproveAbove did.
+type BulkApproval struct {
+	Approved []*domain.Match
+	Failed   []BulkFailure // pairs at or above the threshold that could not be approved
+}
+
+// BulkFailure is one pair a bulk approval could not approve, with the message
+// key of why (e.g. match.volunteer_hours).
+type BulkFailure struct {
+	Request, Volunteer domain.ID
+	Key                string
+}
+
+// ApproveAbove approves every volunteer the scope's current proposals name
+// (the engine's choices, never alternatives) with a score of at least
+// minScore and no decision yet, each exactly as ApproveMatch does: places,
+// capacity and hours are claimed one guarded update at a time, so a pair that
+// lost its place to a concurrent decision is reported, not forced.
+func (s *Service) ApproveAbove(ctx context.Context, sc domain.Scope, minScore float64, note string) (BulkApproval, error) {
+	var out BulkApproval
+	fe := domain.FieldErrors{}
+	switch {
+	case !(minScore >= MinBulkScore): // also NaN
+		fe.Add("min_score", "field.number.min")
+	case minScore > MaxBulkScore:
+		fe.Add("min_score", "field.number.max")
+	}
+	if err := fe.Err(); err != nil {
+		return out, err
+	}
+	if err := checkNote(note); err != nil {
+		return out, err
+	}
+	rv, err := s.ProposalReview(ctx, sc)
+	if err != nil {
+		return out, err
+	}
+	for _, it := range rv.Items {
+		for _, c := range it.Proposal.Proposed {
+			if c.Score < minScore || rv.Decisions[domain.MatchID(it.Request.ID, c.Volunteer)] != nil {
+				continue
+			}
+			m, err := s.ApproveMatch(ctx, sc, it.Request.ID, c.Volunteer, Decision{Note: note})
+			var de *domain.Error
+			switch {
+			case err == nil:
+				out.Approved = append(out.Approved, m)
+			case errors.As(err, &de) && de.Code != domain.EInternal:
+				out.Failed = append(out.Failed, BulkFailure{Request: it.Request.ID, Volunteer: c.Volunteer, Key: cmp.Or(de.Key, "error.conflict")})
+			default:
+				return out, err
+			}
+		}
+	}
+	return out, nil
 }

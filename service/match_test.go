@@ -3,6 +3,7 @@ package service_test
 import (
 	"context"
 	"errors"
+	"math"
 	"sync"
 	"testing"
 
@@ -270,5 +271,95 @@ func TestApproveRaceHours(t *testing.T) {
 	got, _ = svc.Store.Volunteer(ctx, admin, v.ID)
 	if got.ActiveAssignments != 0 || got.HoursCommitted != 0 {
 		t.Fatalf("after declining: %d assignments, %d hours", got.ActiveAssignments, got.HoursCommitted)
+	}
+}
+
+// TestApproveAbove: bulk approval takes every undecided proposed pair at or
+// above the threshold, skips decided ones and alternatives, and reports pairs
+// that cannot be approved instead of forcing them.
+func TestApproveAbove(t *testing.T) {
+	ctx := context.Background()
+	svc, tn := newTestService(t)
+	admin := domain.Scope{Tenant: tn.ID, User: domain.NewID(svc.Now()), Role: domain.RoleAdmin}
+	seedVolunteer(t, svc, tn, "anna", "08336050", "79539", domain.VolunteerActive, false, []string{"housing_search"})
+	ben := seedVolunteer(t, svc, tn, "ben", "08336050", "79540", domain.VolunteerActive, false, []string{"housing_search"})
+	seedVolunteer(t, svc, tn, "cem", "08336050", "79541", domain.VolunteerActive, false, []string{"housing_search"})
+	var reqs []*domain.HelpRequest
+	for _, plz := range []string{"79539", "79540", "79541"} {
+		reqs = append(reqs, seedRequest(t, svc, tn, "Wohnung "+plz, "housing_search", "08336050", plz))
+	}
+	if _, err := svc.ProposeMatches(ctx, admin); err != nil {
+		t.Fatal(err)
+	}
+	for _, bad := range []float64{0.49, 1.01, math.NaN()} {
+		if _, err := svc.ApproveAbove(ctx, admin, bad, ""); domain.FieldsOf(err)["min_score"] == "" {
+			t.Errorf("threshold %v: %v, want a field error", bad, err)
+		}
+	}
+	// Someone else's coordinator approves nothing here.
+	binzen := domain.Scope{Tenant: tn.ID, Role: domain.RoleCoordinator, Municipalities: []string{"08336006"}}
+	if res, err := svc.ApproveAbove(ctx, binzen, 0.5, ""); err != nil || len(res.Approved)+len(res.Failed) != 0 {
+		t.Fatalf("Binzen's coordinator: %+v %v", res, err)
+	}
+
+	// Each volunteer is proposed for one request; one of anna's and cem's pairs
+	// is rejected beforehand and ben has no capacity left by now.
+	props := byRequest(t, svc, admin)
+	type pair struct{ r, v domain.ID }
+	want := map[pair]bool{}
+	var rejected, full pair
+	for _, r := range reqs {
+		p := props[r.ID]
+		if len(p.Proposed) != 1 {
+			t.Fatalf("%s: proposal %+v", r.Title, p)
+		}
+		c := p.Proposed[0]
+		switch {
+		case c.Score < 0.5:
+			t.Fatalf("%s: score %v, too low for the test", r.Title, c.Score)
+		case c.Volunteer == ben.ID:
+			full = pair{r.ID, c.Volunteer}
+		case rejected == pair{}:
+			rejected = pair{r.ID, c.Volunteer}
+		default:
+			want[pair{r.ID, c.Volunteer}] = true
+		}
+	}
+	if full == (pair{}) || len(want) != 1 {
+		t.Fatalf("proposals %+v: want ben and two others proposed", props)
+	}
+	if _, err := svc.RejectMatch(ctx, admin, rejected.r, rejected.v, service.Decision{Reason: "other"}); err != nil {
+		t.Fatal(err)
+	}
+	zero := 0
+	if _, err := svc.Store.UpdateVolunteer(ctx, admin, ben.ID, store.VolunteerPatch{Capacity: &zero}); err != nil {
+		t.Fatal(err)
+	}
+	res, err := svc.ApproveAbove(ctx, admin, 0.5, "Sammelbestätigung")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[pair]bool{}
+	for _, m := range res.Approved {
+		got[pair{m.Request, m.Volunteer}] = true
+		if m.Status != domain.MatchApproved || m.Note != "Sammelbestätigung" {
+			t.Errorf("approved %+v", m)
+		}
+	}
+	if len(got) != len(want) || len(want) == 0 {
+		t.Errorf("approved %v, want %v", got, want)
+	}
+	for p := range want {
+		if !got[p] {
+			t.Errorf("pair %v not approved", p)
+		}
+	}
+	if len(res.Failed) != 1 || res.Failed[0] != (service.BulkFailure{Request: full.r, Volunteer: ben.ID, Key: "match.volunteer_full"}) {
+		t.Errorf("failed %+v, want ben without capacity", res.Failed)
+	}
+	// Once more: everything is decided, nothing happens twice.
+	again, err := svc.ApproveAbove(ctx, admin, 0.5, "")
+	if err != nil || len(again.Approved) != 0 || len(again.Failed) != len(res.Failed) {
+		t.Errorf("second bulk approval: %+v %v", again, err)
 	}
 }

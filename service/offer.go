@@ -249,10 +249,7 @@ func (s *Service) afterDecline(ctx context.Context, o *Offer) {
 			s.Log.Error("queue decline notice", "request", r.ID.Hex(), "err", err)
 		}
 	}
-	scope := domain.Scope{Tenant: r.Tenant, Role: domain.RoleCoordinator, Municipalities: []string{r.Municipality}}
-	if _, err := s.ProposeMatches(ctx, scope); err != nil {
-		s.Log.Error("propose after decline", "request", r.ID.Hex(), "err", err)
-	}
+	s.Repropose(r.Tenant, r.Municipality)
 }
 
 // declinedData is what the coordinator's notice shows.

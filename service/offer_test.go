@@ -83,6 +83,7 @@ func TestOfferAcceptDecline(t *testing.T) {
 	if rr.Status != domain.RequestOpen || v1.ActiveAssignments != 0 {
 		t.Fatalf("after decline: request %s, volunteer carries %d", rr.Status, v1.ActiveAssignments)
 	}
+	svc.FlushProposals() // the decline asked for a fresh run
 	again := byRequest(t, svc, admin)[r.ID]
 	if len(again.Proposed) != 1 || again.Proposed[0].Volunteer != second {
 		t.Fatalf("next candidate not proposed: %+v", again)

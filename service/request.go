@@ -42,6 +42,7 @@ func (s *Service) RegisterRequest(ctx context.Context, sc domain.Scope, in domai
 	}
 	s.Log.Info("request registered", "tenant", sc.Tenant.Hex(), "request", r.ID.Hex(), "user", sc.User.Hex())
 	s.audit(ctx, sc, "request.create", "request", r.ID, []string{"*"})
+	s.Repropose(sc.Tenant, r.Municipality)
 	return r, nil
 }
 
@@ -198,6 +199,13 @@ func (s *Service) UpdateRequest(ctx context.Context, sc domain.Scope, id domain.
 	if to == domain.RequestCancelled || to == domain.RequestDone {
 		if err := s.closeMatches(ctx, sc, id, to); err != nil {
 			return nil, err
+		}
+	}
+	if len(changed) > 0 {
+		// The change may open or close places, or free volunteers proposed here.
+		s.Repropose(sc.Tenant, cur.Municipality)
+		if p.Municipality != nil && *p.Municipality != cur.Municipality {
+			s.Repropose(sc.Tenant, *p.Municipality)
 		}
 	}
 	return s.Store.Request(ctx, sc, id)

@@ -26,8 +26,12 @@ type Service struct {
 	BaseURL string // absolute, without trailing slash; mailed links start with it
 	Secret  []byte // signs links; keyed hashes of IP addresses
 	Now     func() time.Time
+	// ReproposeDelay debounces matching runs after changes (see Repropose);
+	// 0 runs them at once.
+	ReproposeDelay time.Duration
 
-	mails *mailTemplates
+	mails      *mailTemplates
+	reproposer reproposer
 }
 
 // New builds a Service and parses the mail templates (a broken one fails here).
@@ -38,7 +42,7 @@ func New(st *store.Store, g *geo.Gazetteer, t *templates.Translator, log *slog.L
 	}
 	return &Service{
 		Store: st, Geo: g, T: t, Log: log, BaseURL: baseURL, Secret: secret,
-		Now: func() time.Time { return time.Now().UTC() }, mails: m,
+		Now: func() time.Time { return time.Now().UTC() }, ReproposeDelay: ReproposeDelay, mails: m,
 	}, nil
 }
 

@@ -47,6 +47,7 @@ func openApp(ctx context.Context, cfg config.Config) (*app, error) {
 }
 
 func (a *app) close() {
+	a.svc.CloseProposals(true)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	if err := a.st.Close(ctx); err != nil {
