@@ -192,6 +192,22 @@ func (s *Store) Matches(ctx context.Context, sc domain.Scope) ([]*domain.Match, 
 	return out, nil
 }
 
+// MatchesOfVolunteer returns the tenant's decisions on one volunteer, for the
+// volunteer's own portal: the caller has authenticated the volunteer, and the
+// tenant and volunteer filters keep every other volunteer's matches out.
+func (s *Store) MatchesOfVolunteer(ctx context.Context, tenant, volunteer domain.ID) ([]*domain.Match, error) {
+	var docs []matchDoc
+	if err := s.findAll(ctx, s.matches, bson.D{{Key: "tenant_id", Value: oid(tenant)},
+		{Key: "volunteer", Value: oid(volunteer)}}, &docs); err != nil {
+		return nil, err
+	}
+	out := make([]*domain.Match, len(docs))
+	for i := range docs {
+		out[i] = docs[i].domain()
+	}
+	return out, nil
+}
+
 // MatchForLink returns a match by its natural key in any tenant. Only callers
 // that verified a signed link may use it.
 func (s *Store) MatchForLink(ctx context.Context, request, volunteer domain.ID) (*domain.Match, error) {

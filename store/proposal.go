@@ -91,7 +91,8 @@ func (it *proposalItem) domain(d *proposalsDoc) *domain.Proposal {
 func (s *Store) MatchableVolunteers(ctx context.Context, tenant domain.ID) ([]*domain.Volunteer, error) {
 	var docs []volunteerDoc
 	if err := s.findAll(ctx, s.volunteers, bson.D{{Key: "tenant_id", Value: oid(tenant)},
-		{Key: "status", Value: string(domain.VolunteerActive)}}, &docs); err != nil {
+		{Key: "status", Value: string(domain.VolunteerActive)},
+		{Key: "paused_until", Value: bson.D{{Key: "$not", Value: bson.D{{Key: "$gt", Value: s.now()}}}}}}, &docs); err != nil {
 		return nil, err
 	}
 	out := make([]*domain.Volunteer, len(docs))
