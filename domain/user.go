@@ -33,10 +33,13 @@ func (u *User) Locked(now time.Time) bool { return now.Before(u.LockedUntil) }
 
 // Session is a signed-in browser. Its ID is the hex SHA-256 of the random token in
 // the cookie; the token itself is never stored, so a copy of the database holds no
-// usable session.
+// usable session. A staff session names a User; a volunteer's portal session
+// names a Volunteer instead, never both, and each kind is refused where the
+// other is expected.
 type Session struct {
 	ID         string
 	User       ID
+	Volunteer  ID // the volunteer of a portal session; zero for staff
 	Tenant     ID
 	CreatedAt  time.Time
 	ExpiresAt  time.Time

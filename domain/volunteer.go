@@ -58,8 +58,9 @@ type Volunteer struct {
 	Locale            string
 	Status            VolunteerStatus
 	ActiveAssignments int
-	HoursCommitted    int    // hours a month of the approved and accepted matches
-	Notes             string // coordinator's note; free text, never logged
+	HoursCommitted    int       // hours a month of the approved and accepted matches
+	PausedUntil       time.Time // set by the volunteer: not proposed before this instant (UTC); zero when not paused
+	Notes             string    // coordinator's note; free text, never logged
 	CreatedAt         time.Time
 	ConfirmedAt       time.Time
 	UpdatedAt         time.Time
@@ -156,6 +157,52 @@ func (in SignupInput) Clean() (SignupInput, FieldErrors) {
 	ValidateRange(fe, "max_hours_per_month", out.MaxHoursPerMonth, 1, MaxHoursMonth)
 	if !out.PrivacyConsent {
 		fe.Add("privacy_consent", "field.privacy.required")
+	}
+	if !IsLocale(out.Locale) {
+		fe.Add("locale", "field.choice.unknown")
+	}
+	return out, fe
+}
+
+// Paused reports whether the volunteer has paused themselves at now, so the
+// engine must not propose them.
+func (v *Volunteer) Paused(now time.Time) bool { return v.PausedUntil.After(now) }
+
+// MaxPauseDays is how far ahead a volunteer may pause themselves.
+const MaxPauseDays = 365
+
+// ProfileInput is what a volunteer may change about themselves in the portal:
+// when and how far they help, how much, and in which language Lotse writes.
+// Field names match the sign-up's.
+type ProfileInput struct {
+	RadiusKm         int
+	Transport        []string
+	Availability     []string
+	Capacity         int
+	MaxHoursPerMonth int
+	Neighbouring     bool
+	Locale           string
+}
+
+// Clean returns the canonical form of in and its field errors, with the
+// sign-up's rules for each field. active and hours are the assignments and
+// the hours a month the volunteer holds now: the limits may not drop below them.
+func (in ProfileInput) Clean(active, hours int) (ProfileInput, FieldErrors) {
+	out := in
+	out.Transport = normalizeSet(in.Transport, TransportModes)
+	out.Availability = normalizeSet(in.Availability, Slots())
+	out.Locale = strings.TrimSpace(in.Locale)
+	fe := FieldErrors{}
+	ValidateRange(fe, "radius_km", out.RadiusKm, 1, MaxRadiusKm)
+	checkVocab(fe, "transport", in.Transport, out.Transport, IsTransport)
+	checkVocab(fe, "availability", in.Availability, out.Availability, IsSlot)
+	ValidateRange(fe, "capacity", out.Capacity, 1, MaxCapacity)
+	if out.Capacity < active {
+		fe.Add("capacity", "field.capacity.below_active")
+	}
+	ValidateRange(fe, "max_hours_per_month", out.MaxHoursPerMonth, 1, MaxHoursMonth)
+	if out.MaxHoursPerMonth < hours {
+		fe.Add("max_hours_per_month", "field.hours.below_committed")
 	}
 	if !IsLocale(out.Locale) {
 		fe.Add("locale", "field.choice.unknown")

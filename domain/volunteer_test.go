@@ -1,8 +1,10 @@
 package domain
 
 import (
+	"slices"
 	"strings"
 	"testing"
+	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -437,5 +439,51 @@ func TestVolunteerLoad(t *testing.T) {
 		if got := v.Load(); got != tc.want {
 			t.Errorf("%+v: Load() = %v, want %v", tc, got, tc.want)
 		}
+	}
+}
+
+func TestProfileInputClean(t *testing.T) {
+	good := ProfileInput{RadiusKm: 10, Transport: []string{"bicycle", "car", "bicycle"}, Availability: []string{"tue_pm", "mon_am"},
+		Capacity: 2, MaxHoursPerMonth: 12, Locale: " en "}
+	got, fe := good.Clean(2, 12)
+	if len(fe) != 0 || got.Locale != "en" || !slices.Equal(got.Availability, []string{"mon_am", "tue_pm"}) || len(got.Transport) != 2 {
+		t.Fatalf("Clean(good) = %+v, %v", got, fe)
+	}
+	for _, tc := range []struct {
+		name          string
+		change        func(*ProfileInput)
+		active, hours int
+		field, key    string
+	}{
+		{"radius", func(p *ProfileInput) { p.RadiusKm = 0 }, 0, 0, "radius_km", "field.number.min"},
+		{"transport", func(p *ProfileInput) { p.Transport = []string{"rocket"} }, 0, 0, "transport", "field.choice.unknown"},
+		{"no slot", func(p *ProfileInput) { p.Availability = nil }, 0, 0, "availability", "field.choose_one"},
+		{"capacity", func(p *ProfileInput) { p.Capacity = MaxCapacity + 1 }, 0, 0, "capacity", "field.number.max"},
+		{"capacity below active", func(p *ProfileInput) {}, 3, 0, "capacity", "field.capacity.below_active"},
+		{"hours", func(p *ProfileInput) { p.MaxHoursPerMonth = 0 }, 0, 0, "max_hours_per_month", "field.number.min"},
+		{"hours below committed", func(p *ProfileInput) {}, 0, 13, "max_hours_per_month", "field.hours.below_committed"},
+		{"locale", func(p *ProfileInput) { p.Locale = "xx" }, 0, 0, "locale", "field.choice.unknown"},
+	} {
+		in := good
+		tc.change(&in)
+		if _, fe := in.Clean(tc.active, tc.hours); fe[tc.field] != tc.key || len(fe) != 1 {
+			t.Errorf("%s: %v, want %s: %s", tc.name, fe, tc.field, tc.key)
+		}
+	}
+}
+
+func TestVolunteerPausedAndMatchID(t *testing.T) {
+	now := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		until time.Time
+		want  bool
+	}{{time.Time{}, false}, {now.Add(-time.Second), false}, {now, false}, {now.Add(time.Second), true}} {
+		if got := (&Volunteer{PausedUntil: tc.until}).Paused(now); got != tc.want {
+			t.Errorf("paused until %v at %v: %v", tc.until, now, got)
+		}
+	}
+	r, v := NewID(now), NewID(now.Add(time.Second))
+	if got := MatchID(r, v); got != r.Hex()+":"+v.Hex() || MatchID(v, r) == got {
+		t.Errorf("MatchID = %s", got)
 	}
 }

@@ -88,6 +88,11 @@ var (
 	staffPageID = [nCallers]int{redirect, redirect, forbidden, notFound, notFound, ok, ok}
 	staffAPIID  = [nCallers]int{unauth, unauth, forbidden, notFound, notFound, ok, ok}
 	linkOnly    = [nCallers]int{notFound, notFound, notFound, notFound, notFound, notFound, notFound}
+	allRedirect = [nCallers]int{redirect, redirect, redirect, redirect, redirect, redirect, redirect}
+	// The portal: only the volunteer's portal session enters; she finds no
+	// match of hers on another request.
+	volunteerOnly    = [nCallers]int{redirect, ok, redirect, redirect, redirect, redirect, redirect}
+	volunteerNotHers = [nCallers]int{redirect, notFound, redirect, redirect, redirect, redirect, redirect}
 )
 
 func authzTable() []authzRow {
@@ -187,9 +192,39 @@ func authzTable() []authzRow {
 		{method: "POST", route: "/offers/accept", body: forgedOffer, want: linkOnly},
 		{method: "POST", route: "/offers/decline", body: forgedOffer, want: linkOnly},
 
-		// Last: logging out ends the caller's session.
+		// The volunteer portal. Asking for a link gets every caller the same
+		// answer; without a valid link nobody enters, signed in or not. The
+		// /me pages are the volunteer's alone: she holds a portal session, and
+		// staff and anonymous callers are sent to /me/login (a redirect, as
+		// her own successful forms are: `do` tells them apart by the
+		// Location, and a refused one must write nothing). Her session
+		// reaches only her own matches: on the target request she has none.
+		{method: "GET", route: "/me/login", want: [nCallers]int{ok, redirect, ok, ok, ok, ok, ok}},
+		{method: "POST", route: "/me/login", body: func(_ *authzFixture, who int) url.Values {
+			return url.Values{"email": {fmt.Sprintf("portal-%s@example.org", callerNames[who])}}
+		}, want: public},
+		{method: "GET", route: "/me/enter", want: linkOnly},
+		{method: "POST", route: "/me/enter", body: forgedPortalLink, want: linkOnly},
+		{method: "GET", route: "/me", want: volunteerOnly},
+		{method: "POST", route: "/me/profile", body: portalProfileForm, want: allRedirect},
+		{method: "POST", route: "/me/pause", body: func(*authzFixture, int) url.Values {
+			return url.Values{"until": {time.Now().AddDate(0, 0, 7).Format("2006-01-02")}}
+		}, want: allRedirect},
+		{method: "POST", route: "/me/resume", body: func(*authzFixture, int) url.Values { return url.Values{} }, want: allRedirect},
+		{method: "POST", route: "/me/offers/:request/accept", body: func(*authzFixture, int) url.Values { return url.Values{} },
+			want: volunteerNotHers},
+		{method: "POST", route: "/me/offers/:request/decline", body: func(*authzFixture, int) url.Values { return url.Values{} },
+			want: volunteerNotHers},
+		{method: "POST", route: "/me/assignments/:request/withdraw", body: func(*authzFixture, int) url.Values {
+			return url.Values{"reason": {"krank"}}
+		}, want: volunteerNotHers},
+
+		// Last: logging out ends the caller's session (the portal's first:
+		// the staff logout drops the CSRF cookie the forms use).
+		{method: "POST", route: "/me/logout", body: func(*authzFixture, int) url.Values { return url.Values{} },
+			want: allRedirect},
 		{method: "POST", route: "/logout", body: func(*authzFixture, int) url.Values { return url.Values{} },
-			want: [nCallers]int{redirect, redirect, redirect, redirect, redirect, redirect, redirect}},
+			want: allRedirect},
 	}
 }
 
@@ -220,6 +255,7 @@ func TestAuthorizationTable(t *testing.T) {
 		callers[i] = &caller{name: callerNames[i], ip: fmt.Sprintf("192.0.2.%d", i+1)}
 	}
 	f.volunteer, callers[volunteerLink].linkQ = a.confirmedVolunteer(t)
+	callers[volunteerLink].cookie = &http.Cookie{Name: "lotse_me", Value: a.portalToken(t, "sabine@example.org"), Path: "/"}
 	f.request = a.authzRequest(t)
 	a.staffCaller(t, callers[accountant], a.tenant.Slug, "acct@example.org", domain.RoleAccountant)
 	a.staffCaller(t, callers[coordinatorElsewhere], a.tenant.Slug, "binzen@example.org", domain.RoleCoordinator, "08336006")
@@ -306,6 +342,23 @@ func TestAuthorizationTable(t *testing.T) {
 	if v.ActiveAssignments != 2 {
 		t.Errorf("volunteer holds %d assignments, want 2", v.ActiveAssignments)
 	}
+
+	// The portal forms the volunteer sent went through, as her.
+	log, err := a.st.AuditLog(ctx, a.tenant.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hers := map[string]bool{}
+	for _, e := range log {
+		if e.Actor == f.volunteer {
+			hers[e.Action] = true
+		}
+	}
+	for _, action := range []string{"volunteer.update", "volunteer.pause", "volunteer.resume"} {
+		if !hers[action] {
+			t.Errorf("no %s by the volunteer in the audit log", action)
+		}
+	}
 }
 
 // refused reports whether a caller was turned away: an error status, or a
@@ -382,7 +435,7 @@ func (c *caller) do(t *testing.T, server string, row authzRow, path string, f *a
 		t.Fatal(err)
 	}
 	page := body(t, res)
-	if strings.HasPrefix(res.Header.Get("Location"), "/login") {
+	if loc := res.Header.Get("Location"); strings.HasPrefix(loc, "/login") || strings.HasPrefix(loc, "/me/login") {
 		page = "→ login"
 	}
 	return res.StatusCode, page

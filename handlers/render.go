@@ -91,6 +91,7 @@ type View struct {
 	Langs   []string
 	Path    string
 	User    *SessionUser
+	Me      *domain.Volunteer // the volunteer of a portal session, or nil
 	CSRF    string
 	Title   string
 	Flash   string
@@ -141,6 +142,18 @@ var formFields = map[string][]formField{
 	// A refused decision's reason and note: proposalListPage.fieldTarget
 	// links them to the controls of the pair in question.
 	"proposal_list": {{"min_score", "f-min_score"}, {"reason", "f-reason"}, {"note", "f-note"}},
+	"me_login":      {{"email", "f-email"}},
+	"me": {
+		{"until", "f-until"},
+		// The reason of a decline or withdrawal: each offer and assignment has
+		// its own form, so the line links nowhere.
+		{"reason", ""},
+		{"radius_km", "f-radius_km"},
+		{"transport", "f-transport-" + domain.TransportModes[0]},
+		{"availability", "f-availability-" + domain.Slots()[0]},
+		{"capacity", "f-capacity"}, {"max_hours_per_month", "f-max_hours_per_month"},
+		{"locale", "f-mail-locale"},
+	},
 }
 
 // fieldTargeter is page data whose form shows a control only sometimes. It
@@ -202,7 +215,7 @@ func (h *Handler) render(c *gin.Context, status int, page string, title string, 
 	lang := langOf(c)
 	v := View{
 		Lang: lang, Dir: dirOf(lang), Langs: h.T.Langs(), Path: c.Request.URL.Path,
-		User: sessionUser(c), CSRF: csrfToken(c), Title: title, Data: data, Flash: c.GetString(ctxFlash),
+		User: sessionUser(c), Me: portalVolunteer(c), CSRF: csrfToken(c), Title: title, Data: data, Flash: c.GetString(ctxFlash),
 		Errors: fieldErrs, Summary: errorSummary(page, data, fieldErrs),
 	}
 	var buf bytes.Buffer

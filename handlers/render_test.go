@@ -32,6 +32,7 @@ type pageCase struct {
 	data     any
 	errs     map[string]string
 	user     *SessionUser
+	me       *domain.Volunteer // the volunteer of a portal session
 	flash    string
 	want     []string            // text the page must show (after HTML unescaping)
 	wantIn   map[string][]string // … and what it must show in one language
@@ -373,7 +374,7 @@ func pageCases(t *testing.T, f renderFixture) []pageCase {
 				"en": {"This request has been closed meanwhile.", "The request has been closed meanwhile."},
 			}},
 	)
-	return cases
+	return append(cases, portalPageCases(f)...)
 }
 
 // signupView is Handler.signupView without the service: the municipalities
@@ -468,6 +469,9 @@ func TestRenderPages(t *testing.T) {
 				c.Set(ctxCSRF, "csrf-token-for-the-render-test")
 				if pc.user != nil {
 					c.Set(ctxUser, pc.user)
+				}
+				if pc.me != nil {
+					c.Set(ctxVolunteer, pc.me)
 				}
 				title := pc.title
 				if pc.titleKey != "" {

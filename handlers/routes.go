@@ -15,8 +15,8 @@ var errNotFound = domain.ErrNotFound
 func (h *Handler) routes(r *gin.Engine) {
 	staff := []domain.Role{domain.RoleAdmin, domain.RoleCoordinator}
 
-	// HTML pages: session, then CSRF on every unsafe method.
-	pages := r.Group("/", h.session, h.csrf)
+	// HTML pages: staff and portal sessions, then CSRF on every unsafe method.
+	pages := r.Group("/", h.session, h.portalSession, h.csrf)
 	pages.GET("/", h.pageHome)
 	pages.GET("/about", h.pageAbout)
 	pages.GET("/signup", h.pageSignupNew)
@@ -25,6 +25,7 @@ func (h *Handler) routes(r *gin.Engine) {
 	pages.GET("/signup/confirm", h.pageSignupConfirm)
 	h.offerRoutes(pages)
 	h.authRoutes(pages)
+	h.portalRoutes(pages)
 
 	staffPages := pages.Group("/", h.requirePage(staff...))
 	staffPages.GET("/volunteers", h.pageVolunteerList)

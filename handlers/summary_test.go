@@ -156,6 +156,8 @@ func TestErrorSummary(t *testing.T) {
 			data: requestShow(f.requests[0], tn, string(domain.RequestMatched))},
 		{name: "final request status", page: "request_show", path: "/requests/x", user: f.coord,
 			data: requestShow(done, tn, string(domain.RequestOpen))},
+		{name: "portal login", page: "me_login", path: "/me/login", data: meLoginPage{}},
+		{name: "portal", page: "me", path: "/me", data: portalPage(f, true)},
 	}
 	for _, tc := range cases {
 		for _, lang := range tr.Langs() {
@@ -286,6 +288,9 @@ func renderCase(t *testing.T, pc pageCase, lang string) string {
 	c.Set(ctxCSRF, "csrf")
 	if pc.user != nil {
 		c.Set(ctxUser, pc.user)
+	}
+	if pc.me != nil {
+		c.Set(ctxVolunteer, pc.me)
 	}
 	h.render(c, http.StatusOK, pc.page, "x", pc.data, pc.errs)
 	if w.Code != http.StatusOK || logs.Len() > 0 {

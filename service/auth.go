@@ -294,6 +294,9 @@ func (s *Service) SessionUser(ctx context.Context, token string) (*domain.User, 
 	if err != nil {
 		return nil, nil, err
 	}
+	if !sess.Volunteer.IsZero() {
+		return nil, nil, domain.ErrUnauthorized // a volunteer's portal session grants no staff route
+	}
 	now := s.Now()
 	if !now.Before(sess.ExpiresAt) {
 		if err := s.Store.DeleteSession(ctx, hash); err != nil {

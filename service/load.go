@@ -34,12 +34,12 @@ type LoadRow struct {
 // of their capacity or monthly hours, and those without an assignment for
 // IdleAfter, so a coordinator can spread the work before people burn out or
 // drift away. A volunteer's assignments count in every municipality, not only
-// the scope's. It reads the active volunteers and the tenant's matches once.
+// the scope's; paused volunteers are not idle. It reads the active volunteers and the tenant's matches once.
 func (s *Service) VolunteerLoad(ctx context.Context, sc domain.Scope) (LoadReport, error) {
 	if err := staffOnly(sc); err != nil {
 		return LoadReport{}, err
 	}
-	vols, err := s.Store.MatchableVolunteers(ctx, sc.Tenant)
+	vols, err := s.Store.ActiveVolunteers(ctx, sc.Tenant)
 	if err != nil {
 		return LoadReport{}, err
 	}
@@ -78,7 +78,8 @@ func (s *Service) VolunteerLoad(ctx context.Context, sc domain.Scope) (LoadRepor
 		if row.Load >= HighLoad {
 			rep.High = append(rep.High, row)
 		}
-		if v.ActiveAssignments == 0 && now.Sub(since) >= IdleAfter {
+		// Who paused themselves said why they have no assignment.
+		if v.ActiveAssignments == 0 && !v.Paused(now) && now.Sub(since) >= IdleAfter {
 			rep.Idle = append(rep.Idle, row)
 		}
 	}

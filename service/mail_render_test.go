@@ -101,12 +101,33 @@ func TestRenderMails(t *testing.T) {
 			want: []string{v.Name, tenant.Name},
 		},
 		"offer": {
-			data: func() map[string]any { return offerData(offer, "https://lotse.example.org/offers?r=1") },
-			want: []string{v.Name, "Müllheim im Markgräflerland", "https://lotse.example.org/offers?r=1", "7"},
+			data: func() map[string]any {
+				return offerData(offer, "https://lotse.example.org/offers?r=1", "https://lotse.example.org/me/login")
+			},
+			want: []string{v.Name, "Müllheim im Markgräflerland", "https://lotse.example.org/offers?r=1", "7",
+				"https://lotse.example.org/me/login"},
 		},
 		"offer_declined": {
 			data: func() map[string]any { return declinedData(offer, "https://lotse.example.org/proposals") },
 			want: []string{"Begleitung Ausländerbehörde", "Müllheim im Markgräflerland", "Ich bin im Dezember verreist."},
+		},
+		"portal_login": {
+			data: func() map[string]any {
+				return portalLoginData(v, s.portalURL(v, "bm9uY2U", now.Add(PortalLinkTTL)), now.Add(PortalLinkTTL))
+			},
+			// Valid 30 minutes from 09:30 UTC: until 11:00 in Berlin (CET in March).
+			want: []string{v.Name, s.portalURL(v, "bm9uY2U", now.Add(PortalLinkTTL)), "30", "11:00"},
+		},
+		"assignment_withdrawn": {
+			data: func() map[string]any {
+				o := *offer
+				r := *offer.Request
+				r.Date = "2026-04-02"
+				o.Request = &r
+				return withdrawnData(&o, "https://lotse.example.org/requests/1")
+			},
+			want: []string{"Begleitung Ausländerbehörde", "Müllheim im Markgräflerland", "Ich bin im Dezember verreist.",
+				"2026-04-02", "https://lotse.example.org/requests/1"},
 		},
 	}
 

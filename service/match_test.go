@@ -6,6 +6,7 @@ import (
 	"math"
 	"sync"
 	"testing"
+	"time"
 
 	"lotse/domain"
 	"lotse/service"
@@ -361,5 +362,29 @@ func TestApproveAbove(t *testing.T) {
 	again, err := svc.ApproveAbove(ctx, admin, 0.5, "")
 	if err != nil || len(again.Approved) != 0 || len(again.Failed) != len(res.Failed) {
 		t.Errorf("second bulk approval: %+v %v", again, err)
+	}
+}
+
+// TestApprovePaused: a volunteer who paused after the proposal cannot be
+// approved, and the request keeps its place for someone else.
+func TestApprovePaused(t *testing.T) {
+	ctx := context.Background()
+	svc, tn := newTestService(t)
+	admin := domain.Scope{Tenant: tn.ID, Role: domain.RoleAdmin}
+	v := seedVolunteer(t, svc, tn, "anna", "08336050", "79539", domain.VolunteerActive, false, []string{"housing_search"})
+	r := seedRequest(t, svc, tn, "Wohnung", "housing_search", "08336050", "79539")
+	if p := proposalFor(t, svc, admin, r); len(p.Proposed) != 1 {
+		t.Fatalf("proposal %+v", p)
+	}
+	if _, err := svc.PauseVolunteer(ctx, v, svc.Now().AddDate(0, 0, 14).Format(time.DateOnly)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.ApproveMatch(ctx, admin, r.ID, v.ID, service.Decision{}); !errors.Is(err, store.ErrVolunteerPaused) {
+		t.Fatalf("approving a paused volunteer: %v", err)
+	}
+	rr, _ := svc.Store.Request(ctx, admin, r.ID)
+	got, _ := svc.Store.Volunteer(ctx, admin, v.ID)
+	if rr.Status != domain.RequestOpen || got.ActiveAssignments != 0 || got.HoursCommitted != 0 {
+		t.Errorf("after the refusal: request %s, volunteer carries %d/%d h", rr.Status, got.ActiveAssignments, got.HoursCommitted)
 	}
 }

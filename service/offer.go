@@ -83,14 +83,15 @@ func (s *Service) sendOffer(ctx context.Context, m *domain.Match) error {
 		return err
 	}
 	return s.queueMail(ctx, m.Tenant, "offer:"+m.ID, v.Email, v.Locale, "offer",
-		offerData(o, s.offerURL(m, s.Now().Add(OfferTTL), v.Locale)))
+		offerData(o, s.offerURL(m, s.Now().Add(OfferTTL), v.Locale), s.BaseURL+"/me/login"))
 }
 
 // offerData is what the offer mail shows; the mail render test uses it too.
-func offerData(o *Offer, link string) map[string]any {
+// portal is the address of the volunteer portal's login page.
+func offerData(o *Offer, link, portal string) map[string]any {
 	return map[string]any{"Name": o.Volunteer, "Category": o.Request.Category, "Title": o.Request.Title,
 		"Municipality": o.Municipality, "Date": o.Request.Date, "Time": o.Request.Time,
-		"Slots": o.Request.Slots, "Link": link, "Days": int(OfferTTL.Hours() / 24)}
+		"Slots": o.Request.Slots, "Link": link, "Days": int(OfferTTL.Hours() / 24), "Portal": portal}
 }
 
 func (s *Service) offerOf(ctx context.Context, m *domain.Match) (*Offer, error) {
@@ -134,6 +135,12 @@ func (s *Service) RespondToOffer(ctx context.Context, l OfferLink, accept bool, 
 	if err != nil {
 		return nil, err
 	}
+	return s.respondToOffer(ctx, m, accept, reason)
+}
+
+// respondToOffer answers the match m for its volunteer, whoever proved to be
+// them: the signed offer link or a portal session.
+func (s *Service) respondToOffer(ctx context.Context, m *domain.Match, accept bool, reason string) (*Offer, error) {
 	o, err := s.offerOf(ctx, m)
 	if err != nil {
 		return nil, err
@@ -204,6 +211,12 @@ func (s *Service) closeMatches(ctx context.Context, sc domain.Scope, request dom
 }
 
 func (s *Service) endMatchFrom(ctx context.Context, sc domain.Scope, m *domain.Match, from, to domain.MatchStatus, reason string) error {
+	return s.endMatchAs(ctx, sc, m, from, to, reason, "match."+string(to))
+}
+
+// endMatchAs is endMatchFrom with the audit action named by the caller, so a
+// volunteer's own withdrawal reads differently from one by a closed request.
+func (s *Service) endMatchAs(ctx context.Context, sc domain.Scope, m *domain.Match, from, to domain.MatchStatus, reason, action string) error {
 	if len([]rune(reason)) > maxAnswerReason {
 		reason = string([]rune(reason)[:maxAnswerReason])
 	}
@@ -217,7 +230,7 @@ func (s *Service) endMatchFrom(ctx context.Context, sc domain.Scope, m *domain.M
 	if err := s.Store.ReleaseVolunteer(ctx, m.Tenant, m.Volunteer, m.Hours); err != nil {
 		return err
 	}
-	s.audit(ctx, sc, "match."+string(to), "match", m.Request, []string{"status"})
+	s.audit(ctx, sc, action, "match", m.Request, []string{"status"})
 	return nil
 }
 
@@ -238,15 +251,20 @@ func (s *Service) answeredMeanwhile(ctx context.Context, o *Offer, want domain.M
 	return o, ErrOfferAnswered
 }
 
-// afterDecline tells the request's coordinator and proposes again. Failures
-// are logged: the answer itself is recorded.
+// afterDecline tells the request's coordinator and proposes again.
 func (s *Service) afterDecline(ctx context.Context, o *Offer) {
+	s.afterRelease(ctx, o, "offer_declined", declinedData(o, s.BaseURL+"/proposals#req-"+o.Request.ID.Hex()))
+}
+
+// afterRelease follows a volunteer letting a place go: the request's creator
+// gets the notice tmpl (once per match, by its outbox key) and the
+// municipality fresh proposals. Failures are logged: the answer itself is
+// recorded. Staff users have no language setting yet: the notice is German.
+func (s *Service) afterRelease(ctx context.Context, o *Offer, tmpl string, data map[string]any) {
 	r := o.Request
 	if u, err := s.Store.User(ctx, r.Tenant, r.CreatedBy); err == nil {
-		err := s.queueMail(ctx, r.Tenant, "offer_declined:"+o.Match.ID, u.Email, "de", "offer_declined",
-			declinedData(o, s.BaseURL+"/proposals#req-"+r.ID.Hex()))
-		if err != nil {
-			s.Log.Error("queue decline notice", "request", r.ID.Hex(), "err", err)
+		if err := s.queueMail(ctx, r.Tenant, tmpl+":"+o.Match.ID, u.Email, "de", tmpl, data); err != nil {
+			s.Log.Error("queue notice", "template", tmpl, "request", r.ID.Hex(), "err", err)
 		}
 	}
 	s.Repropose(r.Tenant, r.Municipality)

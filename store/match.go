@@ -26,6 +26,8 @@ var (
 	// ErrVolunteerHours: the request's hours a month would take the volunteer
 	// beyond the monthly hours they stated.
 	ErrVolunteerHours = &domain.Error{Code: domain.EConflict, Key: "match.volunteer_hours"}
+	// ErrVolunteerPaused: the volunteer paused themselves after the proposal.
+	ErrVolunteerPaused = &domain.Error{Code: domain.EConflict, Key: "match.volunteer_paused"}
 )
 
 // claimRetries bounds the retries of a guarded claim under contention.
@@ -88,7 +90,7 @@ func (s *Store) ReleaseRequestPlace(ctx context.Context, sc domain.Scope, reques
 
 // ClaimVolunteer takes one unit of an active volunteer's capacity and hours a
 // month of their monthly limit, or returns ErrVolunteerFull / ErrVolunteerHours /
-// ErrNotMatchable.
+// ErrVolunteerPaused / ErrNotMatchable.
 func (s *Store) ClaimVolunteer(ctx context.Context, tenant, volunteer domain.ID, hours int) error {
 	return s.adjustLoad(ctx, tenant, volunteer, +1, hours)
 }
@@ -110,6 +112,8 @@ func (s *Store) adjustLoad(ctx context.Context, tenant, volunteer domain.ID, n, 
 		switch {
 		case n > 0 && d.Status != string(domain.VolunteerActive):
 			return ErrNotMatchable
+		case n > 0 && d.PausedUntil.After(s.now()):
+			return ErrVolunteerPaused
 		case n > 0 && d.ActiveAssignments >= d.Capacity:
 			return ErrVolunteerFull
 		case n > 0 && d.MaxHoursPerMonth > 0 && d.HoursCommitted+h > d.MaxHoursPerMonth:
@@ -202,6 +206,22 @@ func (s *Store) Matches(ctx context.Context, sc domain.Scope) ([]*domain.Match, 
 		if sc.SeesMunicipality(docs[i].Municipality) {
 			out = append(out, docs[i].domain())
 		}
+	}
+	return out, nil
+}
+
+// MatchesOfVolunteer returns the tenant's decisions on one volunteer, for the
+// volunteer's own portal: the caller has authenticated the volunteer, and the
+// tenant and volunteer filters keep every other volunteer's matches out.
+func (s *Store) MatchesOfVolunteer(ctx context.Context, tenant, volunteer domain.ID) ([]*domain.Match, error) {
+	var docs []matchDoc
+	if err := s.findAll(ctx, s.matches, bson.D{{Key: "tenant_id", Value: oid(tenant)},
+		{Key: "volunteer", Value: oid(volunteer)}}, &docs); err != nil {
+		return nil, err
+	}
+	out := make([]*domain.Match, len(docs))
+	for i := range docs {
+		out[i] = docs[i].domain()
 	}
 	return out, nil
 }

@@ -89,9 +89,20 @@ func (it *proposalItem) domain(d *proposalsDoc) *domain.Proposal {
 // MatchableVolunteers returns the tenant's active (confirmed, not paused)
 // volunteers: one read, filtered on the server.
 func (s *Store) MatchableVolunteers(ctx context.Context, tenant domain.ID) ([]*domain.Volunteer, error) {
+	return s.activeVolunteers(ctx, bson.D{{Key: "tenant_id", Value: oid(tenant)},
+		{Key: "status", Value: string(domain.VolunteerActive)},
+		{Key: "paused_until", Value: bson.D{{Key: "$not", Value: bson.D{{Key: "$gt", Value: s.now()}}}}}})
+}
+
+// ActiveVolunteers returns the tenant's active volunteers, paused or not.
+func (s *Store) ActiveVolunteers(ctx context.Context, tenant domain.ID) ([]*domain.Volunteer, error) {
+	return s.activeVolunteers(ctx, bson.D{{Key: "tenant_id", Value: oid(tenant)},
+		{Key: "status", Value: string(domain.VolunteerActive)}})
+}
+
+func (s *Store) activeVolunteers(ctx context.Context, filter bson.D) ([]*domain.Volunteer, error) {
 	var docs []volunteerDoc
-	if err := s.findAll(ctx, s.volunteers, bson.D{{Key: "tenant_id", Value: oid(tenant)},
-		{Key: "status", Value: string(domain.VolunteerActive)}}, &docs); err != nil {
+	if err := s.findAll(ctx, s.volunteers, filter, &docs); err != nil {
 		return nil, err
 	}
 	out := make([]*domain.Volunteer, len(docs))

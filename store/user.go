@@ -120,19 +120,22 @@ func (s *Store) RecordLoginSuccess(ctx context.Context, id domain.ID) error {
 }
 
 type sessionDoc struct {
-	ID         string        `bson:"_id"` // hex SHA-256 of the cookie token
-	UserID     bson.ObjectID `bson:"user_id"`
-	TenantID   bson.ObjectID `bson:"tenant_id"`
-	CreatedAt  time.Time     `bson:"created_at"`
-	ExpiresAt  time.Time     `bson:"expires_at"`
-	LastSeenAt time.Time     `bson:"last_seen_at"`
+	ID     string        `bson:"_id"` // hex SHA-256 of the cookie token
+	UserID bson.ObjectID `bson:"user_id"`
+	// VolunteerID is set on a volunteer's portal session (user_id is then
+	// zero): both kinds share this collection, its _id lookup and its pruning.
+	VolunteerID bson.ObjectID `bson:"volunteer_id,omitempty"`
+	TenantID    bson.ObjectID `bson:"tenant_id"`
+	CreatedAt   time.Time     `bson:"created_at"`
+	ExpiresAt   time.Time     `bson:"expires_at"`
+	LastSeenAt  time.Time     `bson:"last_seen_at"`
 }
 
 // CreateSession stores a session. sess.ID must be the hash of the token, never the
 // token. A taken ID is ErrConflict.
 func (s *Store) CreateSession(ctx context.Context, sess *domain.Session) error {
 	_, err := s.sessions.InsertOne(ctx, sessionDoc{
-		ID: sess.ID, UserID: oid(sess.User), TenantID: oid(sess.Tenant),
+		ID: sess.ID, UserID: oid(sess.User), VolunteerID: oid(sess.Volunteer), TenantID: oid(sess.Tenant),
 		CreatedAt: sess.CreatedAt, ExpiresAt: sess.ExpiresAt, LastSeenAt: sess.LastSeenAt,
 	})
 	return wrap(err, "create session")
@@ -147,7 +150,7 @@ func (s *Store) SessionByTokenHash(ctx context.Context, hash string) (*domain.Se
 		return nil, wrap(err, "find session")
 	}
 	return &domain.Session{
-		ID: d.ID, User: did(d.UserID), Tenant: did(d.TenantID), CreatedAt: d.CreatedAt.UTC(),
+		ID: d.ID, User: did(d.UserID), Volunteer: did(d.VolunteerID), Tenant: did(d.TenantID), CreatedAt: d.CreatedAt.UTC(),
 		ExpiresAt: d.ExpiresAt.UTC(), LastSeenAt: d.LastSeenAt.UTC(),
 	}, nil
 }

@@ -41,6 +41,7 @@ type volunteerDoc struct {
 	Status            string        `bson:"status"`
 	ActiveAssignments int           `bson:"active_assignments"`
 	HoursCommitted    int           `bson:"hours_committed"`
+	PausedUntil       time.Time     `bson:"paused_until,omitempty"`
 	Notes             string        `bson:"notes,omitempty"`
 	CreatedAt         time.Time     `bson:"created_at"`
 	ConfirmedAt       time.Time     `bson:"confirmed_at,omitempty"`
@@ -54,7 +55,7 @@ func volunteerToDoc(v *domain.Volunteer) volunteerDoc {
 		RadiusKm: v.RadiusKm, Transport: v.Transport, Skills: v.Skills, Availability: v.Availability,
 		Capacity: v.Capacity, MaxHoursPerMonth: v.MaxHoursPerMonth, Neighbouring: v.Neighbouring,
 		PrivacyVersion: v.PrivacyVersion, PrivacyConsentAt: v.PrivacyConsentAt, Locale: v.Locale,
-		Status: string(v.Status), ActiveAssignments: v.ActiveAssignments, HoursCommitted: v.HoursCommitted, Notes: v.Notes,
+		Status: string(v.Status), ActiveAssignments: v.ActiveAssignments, HoursCommitted: v.HoursCommitted, PausedUntil: v.PausedUntil, Notes: v.Notes,
 		CreatedAt: v.CreatedAt, ConfirmedAt: v.ConfirmedAt, UpdatedAt: v.UpdatedAt,
 	}
 	for _, l := range v.Languages {
@@ -70,7 +71,7 @@ func (d *volunteerDoc) domain() *domain.Volunteer {
 		RadiusKm: d.RadiusKm, Transport: d.Transport, Skills: d.Skills, Availability: d.Availability,
 		Capacity: d.Capacity, MaxHoursPerMonth: d.MaxHoursPerMonth, Neighbouring: d.Neighbouring,
 		PrivacyVersion: d.PrivacyVersion, PrivacyConsentAt: d.PrivacyConsentAt, Locale: d.Locale,
-		Status: domain.VolunteerStatus(d.Status), ActiveAssignments: d.ActiveAssignments, HoursCommitted: d.HoursCommitted, Notes: d.Notes,
+		Status: domain.VolunteerStatus(d.Status), ActiveAssignments: d.ActiveAssignments, HoursCommitted: d.HoursCommitted, PausedUntil: d.PausedUntil.UTC(), Notes: d.Notes,
 		CreatedAt: d.CreatedAt, ConfirmedAt: d.ConfirmedAt, UpdatedAt: d.UpdatedAt,
 	}
 	for _, l := range d.Languages {
@@ -232,6 +233,7 @@ type VolunteerPatch struct {
 	Neighbouring     *bool
 	Status           *domain.VolunteerStatus
 	Notes            *string
+	Locale           *string
 }
 
 // UpdateVolunteer applies p and returns the names of the fields that changed
@@ -298,6 +300,9 @@ func (s *Store) UpdateVolunteer(ctx context.Context, sc domain.Scope, id domain.
 	if p.Notes != nil {
 		put("notes", *p.Notes != cur.Notes, *p.Notes)
 	}
+	if p.Locale != nil {
+		put("locale", *p.Locale != cur.Locale, *p.Locale)
+	}
 	if len(changed) == 0 {
 		return nil, nil
 	}
@@ -336,4 +341,52 @@ func (s *Store) VolunteerForLink(ctx context.Context, id domain.ID) (*domain.Vol
 		return nil, wrap(err, "find volunteer")
 	}
 	return d.domain(), nil
+}
+
+// SetPausedUntil pauses the tenant's volunteer id until the instant until, or
+// ends the pause when until is zero. It returns ErrNotFound for an unknown or
+// foreign volunteer.
+func (s *Store) SetPausedUntil(ctx context.Context, tenant, id domain.ID, until time.Time) error {
+	update := bson.D{{Key: "$set", Value: bson.D{{Key: "paused_until", Value: until}, {Key: "updated_at", Value: s.now()}}}}
+	if until.IsZero() {
+		update = bson.D{{Key: "$unset", Value: bson.D{{Key: "paused_until", Value: ""}}},
+			{Key: "$set", Value: bson.D{{Key: "updated_at", Value: s.now()}}}}
+	}
+	return s.updateGuarded(ctx, s.volunteers, oid(id), tenant, nil, update)
+}
+
+// The volunteer portal's login links are single use: the volunteer document
+// holds the SHA-256 of the one nonce whose link may still sign in, and its
+// expiry. A newer link replaces it; signing in removes it.
+
+// SetLoginNonce stores hash as the volunteer's one valid login nonce until exp,
+// replacing any earlier one.
+func (s *Store) SetLoginNonce(ctx context.Context, tenant, id domain.ID, hash string, exp time.Time) error {
+	return s.updateGuarded(ctx, s.volunteers, oid(id), tenant, nil,
+		bson.D{{Key: "$set", Value: bson.D{{Key: "login_nonce", Value: hash}, {Key: "login_nonce_exp", Value: exp}}}})
+}
+
+// LoginNonce returns the hash and expiry of the volunteer's valid login nonce,
+// "" when there is none (used, or never issued).
+func (s *Store) LoginNonce(ctx context.Context, tenant, id domain.ID) (string, time.Time, error) {
+	var d struct {
+		Nonce string    `bson:"login_nonce"`
+		Exp   time.Time `bson:"login_nonce_exp"`
+	}
+	if err := s.findOwned(ctx, s.volunteers, oid(id), tenant, &d); err != nil {
+		return "", time.Time{}, err
+	}
+	return d.Nonce, d.Exp.UTC(), nil
+}
+
+// ConsumeLoginNonce removes the volunteer's login nonce if it is hash, in one
+// guarded update, so of two uses of one link only one succeeds. It returns
+// ErrConflict when the nonce is no longer hash (used, or replaced by a newer
+// link) and ErrNotFound for an unknown or foreign volunteer.
+func (s *Store) ConsumeLoginNonce(ctx context.Context, tenant, id domain.ID, hash string) error {
+	if hash == "" {
+		return domain.ErrConflict
+	}
+	return s.updateGuarded(ctx, s.volunteers, oid(id), tenant, []Guard{{"login_nonce", hash}},
+		bson.D{{Key: "$unset", Value: bson.D{{Key: "login_nonce", Value: ""}, {Key: "login_nonce_exp", Value: ""}}}})
 }
