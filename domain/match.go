@@ -14,10 +14,11 @@ const (
 	MatchRejected  MatchStatus = "rejected" // the coordinator said no
 	MatchWithdrawn MatchStatus = "withdrawn"
 	MatchCompleted MatchStatus = "completed" // the request was done with the volunteer's help
+	MatchExpired   MatchStatus = "expired"   // the volunteer did not answer in time; the place went back
 )
 
 // MatchStatuses lists every status, for validation and the API description.
-var MatchStatuses = []MatchStatus{MatchApproved, MatchAccepted, MatchDeclined, MatchRejected, MatchWithdrawn, MatchCompleted}
+var MatchStatuses = []MatchStatus{MatchApproved, MatchAccepted, MatchDeclined, MatchRejected, MatchWithdrawn, MatchCompleted, MatchExpired}
 
 // Match is a coordinator's decision on one proposed pair, and what followed.
 type Match struct {

@@ -226,6 +226,25 @@ func pageCases(t *testing.T, f renderFixture) []pageCase {
 		cases = append(cases, pageCase{name: string(r.Status), page: "request_show", path: "/requests/" + r.ID.Hex(),
 			title: r.Title, user: f.coord, data: requestShow(r, tn, ""), want: []string{r.Title}})
 	}
+	// A request with its decisions: one asked, one who declined with a word,
+	// one rejected with a note, one whose record is gone.
+	withMatches := requestShow(reqs[0], tn, "")
+	decided := time.Date(2026, 3, 2, 9, 15, 0, 0, time.UTC)
+	withMatches.Matches = requestMatchRows([]service.RequestMatch{
+		{Match: &domain.Match{Status: domain.MatchApproved, DecidedAt: decided}, Name: vols[0].Name},
+		{Match: &domain.Match{Status: domain.MatchDeclined, DecidedAt: decided, AnsweredAt: decided.Add(26 * time.Hour),
+			AnswerReason: "Bin im Urlaub"}, Name: vols[1].Name},
+		{Match: &domain.Match{Status: domain.MatchRejected, DecidedAt: decided, Reason: "conflict_of_interest", Note: "Nachbarin"},
+			Name: vols[2].Name},
+		{Match: &domain.Match{Status: domain.MatchExpired, DecidedAt: decided, AnsweredAt: decided.Add(96 * time.Hour)}},
+	})
+	cases = append(cases, pageCase{name: "with matches", page: "request_show", path: "/requests/" + reqs[0].ID.Hex(),
+		title: reqs[0].Title, user: f.coord, data: withMatches,
+		want: []string{vols[0].Name, vols[1].Name, vols[2].Name, "02.03.2026 10:15", "03.03.2026 12:15", "„Bin im Urlaub“", "Nachbarin"},
+		wantIn: map[string][]string{
+			"de": {"Angefragte Ehrenamtliche", "angefragt, Antwort steht aus", "hat abgesagt", "Interessenkonflikt", "keine Antwort – Platz wieder frei"},
+			"en": {"Volunteers asked", "asked, no answer yet", "declined", "conflict of interest", "no answer – place free again"},
+		}})
 	conflict := map[string]string{"status": "error.conflict"}
 	cases = append(cases, pageCase{name: "conflict", page: "request_show", path: "/requests/" + reqs[0].ID.Hex(),
 		title: reqs[0].Title, user: f.coord, data: requestShow(reqs[0], tn, string(domain.RequestDone)), errs: conflict,

@@ -359,6 +359,27 @@ type requestShowPage struct {
 	Created, Updated string
 	NextStatuses     []domain.RequestStatus
 	Chosen           string // the status picked in a refused change
+	Matches          []requestMatchRow
+}
+
+// requestMatchRow is one decision on the request as its page shows it.
+type requestMatchRow struct {
+	Name              string // "" when the volunteer's record is gone
+	Status            domain.MatchStatus
+	Decided, Answered string // Berlin time, "" when not yet
+	Reason            string // rejection reason key suffix (match.reason.*), or ""
+	Said              string // what the volunteer wrote when declining or withdrawing
+	Note              string // the coordinator's note
+}
+
+func requestMatchRows(ms []service.RequestMatch) []requestMatchRow {
+	out := make([]requestMatchRow, len(ms))
+	for i, rm := range ms {
+		m := rm.Match
+		out[i] = requestMatchRow{Name: rm.Name, Status: m.Status, Decided: requestTime(m.DecidedAt),
+			Answered: requestTime(m.AnsweredAt), Reason: m.Reason, Said: m.AnswerReason, Note: m.Note}
+	}
+	return out
 }
 
 func (h *Handler) pageRequestShow(c *gin.Context) {
@@ -384,9 +405,15 @@ func (h *Handler) showRequest(c *gin.Context, status int, chosen string, errs ma
 		h.pageError(c, err)
 		return
 	}
+	ms, err := h.Svc.RequestMatches(ctx, sc, id)
+	if err != nil {
+		h.pageError(c, err)
+		return
+	}
 	view := requestShowPage{
 		Request: r, MunicipalityName: municipalityNames(munis)[r.Municipality],
 		Created: requestTime(r.CreatedAt), Updated: requestTime(r.UpdatedAt), Chosen: chosen,
+		Matches: requestMatchRows(ms),
 	}
 	for _, s := range requestStatuses {
 		if r.Status.CanMove(s) {

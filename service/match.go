@@ -208,3 +208,38 @@ func (s *Service) ApproveAbove(ctx context.Context, sc domain.Scope, minScore fl
 	}
 	return out, nil
 }
+
+// RequestMatch is one decision on a request, with the volunteer's name.
+type RequestMatch struct {
+	Match *domain.Match
+	Name  string // "" when the volunteer's record is gone
+}
+
+// RequestMatches returns the decisions on a request the scope may see, the
+// newest first: who was asked, who said yes, who declined or dropped out. The
+// names are shown even of volunteers from neighbouring municipalities: they
+// work on this request.
+func (s *Service) RequestMatches(ctx context.Context, sc domain.Scope, request domain.ID) ([]RequestMatch, error) {
+	if _, err := s.Request(ctx, sc, request); err != nil {
+		return nil, err
+	}
+	all, err := s.Store.Matches(ctx, sc)
+	if err != nil {
+		return nil, err
+	}
+	var out []RequestMatch
+	for _, m := range all {
+		if m.Request != request {
+			continue
+		}
+		rm := RequestMatch{Match: m}
+		if v, err := s.Store.Volunteer(ctx, domain.System(sc.Tenant), m.Volunteer); err == nil {
+			rm.Name = v.Name
+		} else if !errors.Is(err, domain.ErrNotFound) {
+			return nil, err
+		}
+		out = append(out, rm)
+	}
+	slices.SortFunc(out, func(a, b RequestMatch) int { return b.Match.DecidedAt.Compare(a.Match.DecidedAt) })
+	return out, nil
+}

@@ -388,3 +388,38 @@ func TestApprovePaused(t *testing.T) {
 		t.Errorf("after the refusal: request %s, volunteer carries %d/%d h", rr.Status, got.ActiveAssignments, got.HoursCommitted)
 	}
 }
+
+func TestRequestMatches(t *testing.T) {
+	ctx := context.Background()
+	svc, tn := newTestService(t)
+	admin := domain.Scope{Tenant: tn.ID, User: domain.NewID(svc.Now()), Role: domain.RoleAdmin}
+	seedVolunteer(t, svc, tn, "anna", "08336050", "79539", domain.VolunteerActive, false, []string{"housing_search"})
+	seedVolunteer(t, svc, tn, "ben", "08336050", "79540", domain.VolunteerActive, false, []string{"housing_search"})
+	r := seedRequest(t, svc, tn, "Wohnung", "housing_search", "08336050", "79539")
+	other := seedRequest(t, svc, tn, "Andere", "housing_search", "08336050", "79541")
+	p := proposalFor(t, svc, admin, r)
+	if _, err := svc.RejectMatch(ctx, admin, r.ID, p.Alternatives[0].Volunteer, service.Decision{Reason: "other"}); err != nil {
+		t.Fatal(err)
+	}
+	svc.Now = func() time.Time { return time.Now().UTC().Add(time.Minute) }
+	if _, err := svc.ApproveMatch(ctx, admin, r.ID, p.Proposed[0].Volunteer, service.Decision{}); err != nil {
+		t.Fatal(err)
+	}
+	ms, err := svc.RequestMatches(ctx, admin, r.ID)
+	if err != nil || len(ms) != 2 {
+		t.Fatalf("matches %+v %v", ms, err)
+	}
+	if ms[0].Match.Status != domain.MatchApproved || ms[1].Match.Status != domain.MatchRejected || ms[0].Name == "" || ms[1].Name == "" {
+		t.Errorf("newest first with names: %+v, %+v", ms[0], ms[1])
+	}
+	if ms, err := svc.RequestMatches(ctx, admin, other.ID); err != nil || len(ms) != 0 {
+		t.Errorf("other request: %+v %v", ms, err)
+	}
+	binzen := domain.Scope{Tenant: tn.ID, Role: domain.RoleCoordinator, Municipalities: []string{"08336006"}}
+	if _, err := svc.RequestMatches(ctx, binzen, r.ID); !errors.Is(err, domain.ErrNotFound) {
+		t.Errorf("coordinator elsewhere: %v", err)
+	}
+	if _, err := svc.RequestMatches(ctx, domain.Scope{Tenant: tn.ID, Role: domain.RoleAccountant}, r.ID); !errors.Is(err, domain.ErrForbidden) {
+		t.Errorf("accountant: %v", err)
+	}
+}

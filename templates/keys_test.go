@@ -49,6 +49,7 @@ func dynamicKeys(tr *templates.Translator) map[string][]string {
 		"request.priority.": priorities,
 		"proposal.factor.":  {"distance", "language", "availability", "skill", "priority", "load", "continuity"},
 		"match.reason.":     domain.RejectReasons,
+		"match.status.":     matchStatuses(),
 		"proposal.reason.":  append(slices.Clone(domain.UnfilledReasons), "other"),
 		"request.status.": {
 			string(domain.RequestOpen), string(domain.RequestMatched),
@@ -446,4 +447,12 @@ func TestRawKeys(t *testing.T) {
 	if len(got) != 2 || got[0] != "signup.title" || got[1] != "mail.offer.subject" {
 		t.Fatalf("RawKeys: %q", got)
 	}
+}
+
+func matchStatuses() []string {
+	out := make([]string, len(domain.MatchStatuses))
+	for i, s := range domain.MatchStatuses {
+		out[i] = string(s)
+	}
+	return out
 }
