@@ -369,6 +369,11 @@ func pageCases(t *testing.T, f renderFixture) []pageCase {
 				"en": {"Hello Ayşe Yılmaz,", "Legal help", "at 09:30", "Waiting for your answer", "Yes, I am glad to help",
 					"No, not this time", "Reason (optional)", "At most 500 characters"},
 			}},
+		pageCase{name: "expired", page: "offer", path: "/offers", titleKey: "offer.title", data: offer(reqs[0], domain.MatchExpired),
+			wantIn: map[string][]string{
+				"de": {"Wir haben rechtzeitig keine Antwort bekommen"},
+				"en": {"We did not hear from you in time"},
+			}},
 		pageCase{name: "open slots", page: "offer", path: "/offers", titleKey: "offer.title", data: offer(reqs[1], domain.MatchApproved),
 			want: []string{reqs[1].Title, `action="/offers/accept"`},
 			wantIn: map[string][]string{

@@ -99,12 +99,18 @@ func (s *Service) MailNames() []string { return s.mails.Names() }
 // queueMail renders message name and puts it into the outbox under key; queueing
 // the same key again does nothing.
 func (s *Service) queueMail(ctx context.Context, tenant domain.ID, key, to, lang, name string, data map[string]any) error {
+	_, err := s.queueMailOnce(ctx, tenant, key, to, lang, name, data)
+	return err
+}
+
+// queueMailOnce is queueMail that reports whether the mail was queued now,
+// false when its key was queued or sent before.
+func (s *Service) queueMailOnce(ctx context.Context, tenant domain.ID, key, to, lang, name string, data map[string]any) (bool, error) {
 	subject, text, html, err := s.mails.render(name, lang, data)
 	if err != nil {
-		return err
+		return false, err
 	}
-	_, err = s.Store.Enqueue(ctx, tenant, store.OutboxMessage{Key: key, To: to, Subject: subject, Text: text, HTML: html, Lang: lang})
-	return err
+	return s.Store.Enqueue(ctx, tenant, store.OutboxMessage{Key: key, To: to, Subject: subject, Text: text, HTML: html, Lang: lang})
 }
 
 // Outbox lists the tenant's pending mail for its admins.

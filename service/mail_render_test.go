@@ -111,6 +111,17 @@ func TestRenderMails(t *testing.T) {
 			data: func() map[string]any { return declinedData(offer, "https://lotse.example.org/proposals") },
 			want: []string{"Begleitung Ausländerbehörde", "Müllheim im Markgräflerland", "Ich bin im Dezember verreist."},
 		},
+		"offer_reminder": {
+			data: func() map[string]any {
+				return reminderData(offer, "https://lotse.example.org/offers?r=1", "https://lotse.example.org/me/login", now.Add(48*time.Hour))
+			},
+			// 09:30 UTC two days later: 10:30 in Berlin (CET in March).
+			want: []string{v.Name, "Müllheim im Markgräflerland", "https://lotse.example.org/offers?r=1", "16.03.2026 10:30"},
+		},
+		"offer_expired": {
+			data: func() map[string]any { return expiredData(offer, "https://lotse.example.org/requests/1") },
+			want: []string{"Begleitung Ausländerbehörde", "Müllheim im Markgräflerland", "96", "https://lotse.example.org/requests/1"},
+		},
 		"portal_login": {
 			data: func() map[string]any {
 				return portalLoginData(v, s.portalURL(v, "bm9uY2U", now.Add(PortalLinkTTL)), now.Add(PortalLinkTTL))

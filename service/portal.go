@@ -339,7 +339,7 @@ func (s *Service) PortalOf(ctx context.Context, v *domain.Volunteer) (*Portal, e
 			list = &p.Offers
 		case domain.MatchAccepted:
 			list = &p.Current
-		case domain.MatchDeclined, domain.MatchWithdrawn, domain.MatchCompleted:
+		case domain.MatchDeclined, domain.MatchWithdrawn, domain.MatchCompleted, domain.MatchExpired:
 			if len(p.History) >= PortalHistory {
 				continue
 			}
