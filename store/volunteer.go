@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"slices"
 	"time"
 
@@ -389,4 +390,65 @@ func (s *Store) ConsumeLoginNonce(ctx context.Context, tenant, id domain.ID, has
 	}
 	return s.updateGuarded(ctx, s.volunteers, oid(id), tenant, []Guard{{"login_nonce", hash}},
 		bson.D{{Key: "$unset", Value: bson.D{{Key: "login_nonce", Value: ""}, {Key: "login_nonce_exp", Value: ""}}}})
+}
+
+// StaleSignup is an unconfirmed sign-up old enough to be erased.
+type StaleSignup struct {
+	Tenant, ID domain.ID
+	Email      string
+}
+
+// StaleSignups returns the pending (unconfirmed) volunteers of every tenant
+// who signed up before before.
+func (s *Store) StaleSignups(ctx context.Context, before time.Time) ([]StaleSignup, error) {
+	var docs []struct {
+		ID       bson.ObjectID `bson:"_id"`
+		TenantID bson.ObjectID `bson:"tenant_id"`
+		Email    string        `bson:"email"`
+	}
+	if err := s.findAll(ctx, s.volunteers, bson.D{{Key: "status", Value: string(domain.VolunteerPending)},
+		{Key: "created_at", Value: bson.D{{Key: "$lt", Value: before}}}}, &docs); err != nil {
+		return nil, err
+	}
+	out := make([]StaleSignup, len(docs))
+	for i, d := range docs {
+		out[i] = StaleSignup{Tenant: did(d.TenantID), ID: did(d.ID), Email: d.Email}
+	}
+	return out, nil
+}
+
+// EraseSignup deletes an unconfirmed volunteer and its email claim, so the
+// address may sign up afresh. The claim goes first and only if it is still
+// this volunteer's; a crash between the two leaves a pending volunteer the
+// next run erases. A volunteer confirmed meanwhile is kept (ErrConflict).
+func (s *Store) EraseSignup(ctx context.Context, st StaleSignup) error {
+	if s.embedded {
+		defer s.locks.lock(s.volunteers.Name() + "\x00" + keyString(oid(st.ID)))()
+		var d volunteerDoc
+		if err := s.findOwned(ctx, s.volunteers, oid(st.ID), st.Tenant, &d); err != nil {
+			return err
+		}
+		if d.Status != string(domain.VolunteerPending) {
+			return domain.ErrConflict
+		}
+	}
+	if _, err := s.volunteerEmails.DeleteOne(ctx, bson.D{{Key: "_id", Value: emailKey(st.Tenant, st.Email)},
+		{Key: "volunteer_id", Value: oid(st.ID)}}); err != nil {
+		return wrap(err, "erase volunteer email")
+	}
+	res, err := s.volunteers.DeleteOne(ctx, bson.D{{Key: "_id", Value: oid(st.ID)}, {Key: "tenant_id", Value: oid(st.Tenant)},
+		{Key: "status", Value: string(domain.VolunteerPending)}})
+	if err != nil {
+		return wrap(err, "erase volunteer")
+	}
+	if res.DeletedCount == 0 {
+		// Confirmed between the two deletes (MongoDB; the embedded backend
+		// holds the lock): give the address back its claim.
+		claim := emailClaimDoc{ID: emailKey(st.Tenant, st.Email), TenantID: oid(st.Tenant), VolunteerID: oid(st.ID)}
+		if _, err := s.volunteerEmails.InsertOne(ctx, claim); err != nil && !errors.Is(wrap(err, ""), domain.ErrConflict) {
+			return wrap(err, "restore volunteer email")
+		}
+		return domain.ErrConflict
+	}
+	return nil
 }
