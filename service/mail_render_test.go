@@ -122,6 +122,15 @@ func TestRenderMails(t *testing.T) {
 			data: func() map[string]any { return expiredData(offer, "https://lotse.example.org/requests/1") },
 			want: []string{"Begleitung Ausländerbehörde", "Müllheim im Markgräflerland", "96", "https://lotse.example.org/requests/1"},
 		},
+		"digest": {
+			data: func() map[string]any {
+				d := Digest{NewVolunteers: []string{"Anna Weber", v.Name, "C", "D", "E", "F", "G", "H", "I", "J", "K", "L"},
+					Waiting: 4, WaitingFor: 3, Urgent: []string{"Begleitung Ausländerbehörde"}, UrgentTotal: 1}
+				return digestData(&d, tenant.Name, "2026-03-14", "https://lotse.example.org")
+			},
+			want: []string{tenant.Name, "2026-03-14", "Anna Weber", v.Name, "12", "2", "4", "3", "Begleitung Ausländerbehörde",
+				"https://lotse.example.org/proposals", "https://lotse.example.org/volunteers"},
+		},
 		"portal_login": {
 			data: func() map[string]any {
 				return portalLoginData(v, s.portalURL(v, "bm9uY2U", now.Add(PortalLinkTTL)), now.Add(PortalLinkTTL))

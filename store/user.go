@@ -71,6 +71,19 @@ func (s *Store) User(ctx context.Context, tenant, id domain.ID) (*domain.User, e
 	return d.domain(), nil
 }
 
+// Users returns the tenant's staff users.
+func (s *Store) Users(ctx context.Context, tenant domain.ID) ([]*domain.User, error) {
+	var docs []userDoc
+	if err := s.findAll(ctx, s.users, bson.D{{Key: "tenant_id", Value: oid(tenant)}}, &docs); err != nil {
+		return nil, err
+	}
+	out := make([]*domain.User, len(docs))
+	for i := range docs {
+		out[i] = docs[i].domain()
+	}
+	return out, nil
+}
+
 // RecordLoginFailure counts one failed login of user id. When the count reaches
 // limit the account is locked until lockUntil and the count starts again from
 // zero, so after the lockout the user has limit fresh attempts. It reports whether
