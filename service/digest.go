@@ -21,7 +21,9 @@ type Digest struct {
 }
 
 // empty reports whether the digest has nothing to say.
-func (d *Digest) empty() bool { return len(d.NewVolunteers) == 0 && d.Waiting == 0 && d.UrgentTotal == 0 }
+func (d *Digest) empty() bool {
+	return len(d.NewVolunteers) == 0 && d.Waiting == 0 && d.UrgentTotal == 0
+}
 
 // SendDigests queues the daily digest for every admin and coordinator who has
 // something in it: new volunteers of the last day, proposals waiting for a
