@@ -1,6 +1,7 @@
 package domain
 
 import (
+	"errors"
 	"net/mail"
 	"strings"
 	"time"
@@ -58,9 +59,10 @@ type Volunteer struct {
 	Locale            string
 	Status            VolunteerStatus
 	ActiveAssignments int
-	HoursCommitted    int       // hours a month of the approved and accepted matches
-	PausedUntil       time.Time // set by the volunteer: not proposed before this instant (UTC); zero when not paused
-	Notes             string    // coordinator's note; free text, never logged
+	HoursCommitted    int              // hours a month of the approved and accepted matches
+	PausedUntil       time.Time        // set by the volunteer: not proposed before this instant (UTC); zero when not paused
+	BackgroundCheck   *BackgroundCheck // nil: no Führungszeugnis inspected
+	Notes             string           // coordinator's note; free text, never logged
 	CreatedAt         time.Time
 	ConfirmedAt       time.Time
 	UpdatedAt         time.Time
@@ -321,3 +323,92 @@ func CleanText(s string) string {
 	}
 	return b.String()
 }
+
+// BackgroundCheck records the inspection of a volunteer's extended
+// Führungszeugnis. § 72a Abs. 5 SGB VIII allows only these facts: that it was
+// inspected, the certificate's date, and whether it shows a conviction that
+// rules the person out; never a copy or its content.
+type BackgroundCheck struct {
+	InspectedOn     string // YYYY-MM-DD
+	CertificateDate string // YYYY-MM-DD, the date the certificate was issued
+	Suitable        bool   // no relevant conviction
+	InspectedBy     ID
+	RecheckDue      string // YYYY-MM-DD: a new certificate is needed from this day on
+}
+
+// Background check rules of practice (domain-de.md §5): a certificate counts
+// when it is at most three months old at the inspection, and is renewed after
+// five years.
+const (
+	BackgroundCheckMaxAgeMonths = 3
+	BackgroundCheckValidYears   = 5
+)
+
+// ValidUntil returns the last day the check allows work with minors, "" when
+// it does not.
+func (b *BackgroundCheck) ValidUntil() string {
+	if b == nil || !b.Suitable {
+		return ""
+	}
+	due, err := time.Parse(time.DateOnly, b.RecheckDue)
+	if err != nil {
+		return ""
+	}
+	return due.AddDate(0, 0, -1).Format(time.DateOnly)
+}
+
+// BackgroundCheckInput is what a coordinator enters after inspecting a
+// certificate.
+type BackgroundCheckInput struct {
+	CertificateDate string `json:"certificate_date"`
+	InspectedOn     string `json:"inspected_on"` // empty: today
+	Suitable        *bool  `json:"suitable"`
+}
+
+// Check validates in against today (YYYY-MM-DD, Berlin) and returns the record
+// to store, without InspectedBy.
+func (in BackgroundCheckInput) Check(today string) (BackgroundCheck, FieldErrors) {
+	fe := FieldErrors{}
+	b := BackgroundCheck{CertificateDate: strings.TrimSpace(in.CertificateDate), InspectedOn: strings.TrimSpace(in.InspectedOn)}
+	if b.InspectedOn == "" {
+		b.InspectedOn = today
+	}
+	cert, certErr := parseDay(b.CertificateDate)
+	insp, inspErr := parseDay(b.InspectedOn)
+	switch {
+	case b.CertificateDate == "":
+		fe.Add("certificate_date", "field.required")
+	case certErr != nil:
+		fe.Add("certificate_date", "field.date.invalid")
+	case b.CertificateDate > today:
+		fe.Add("certificate_date", "field.date.future")
+	}
+	switch {
+	case inspErr != nil:
+		fe.Add("inspected_on", "field.date.invalid")
+	case b.InspectedOn > today:
+		fe.Add("inspected_on", "field.date.future")
+	case certErr == nil && b.InspectedOn < b.CertificateDate:
+		fe.Add("inspected_on", "field.inspection.before_certificate")
+	case certErr == nil && cert.Before(insp.AddDate(0, -BackgroundCheckMaxAgeMonths, 0)):
+		fe.Add("certificate_date", "field.certificate.too_old")
+	}
+	if in.Suitable == nil {
+		fe.Add("suitable", "field.required")
+	} else {
+		b.Suitable = *in.Suitable
+	}
+	if certErr == nil {
+		b.RecheckDue = cert.AddDate(BackgroundCheckValidYears, 0, 0).Format(time.DateOnly)
+	}
+	return b, fe
+}
+
+func parseDay(s string) (time.Time, error) {
+	if !datePattern.MatchString(s) {
+		return time.Time{}, errBadDate
+	}
+	return time.Parse(time.DateOnly, s)
+}
+
+var errBadDate = errors.New("not a date")

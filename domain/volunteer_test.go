@@ -1,6 +1,7 @@
 package domain
 
 import (
+	"maps"
 	"slices"
 	"strings"
 	"testing"
@@ -485,5 +486,43 @@ func TestVolunteerPausedAndMatchID(t *testing.T) {
 	r, v := NewID(now), NewID(now.Add(time.Second))
 	if got := MatchID(r, v); got != r.Hex()+":"+v.Hex() || MatchID(v, r) == got {
 		t.Errorf("MatchID = %s", got)
+	}
+}
+
+func TestBackgroundCheckInput(t *testing.T) {
+	yes, no := true, false
+	today := "2026-11-23"
+	got, fe := BackgroundCheckInput{CertificateDate: " 2026-10-01 ", Suitable: &yes}.Check(today)
+	want := BackgroundCheck{InspectedOn: today, CertificateDate: "2026-10-01", Suitable: true, RecheckDue: "2031-10-01"}
+	if len(fe) != 0 || got != want {
+		t.Fatalf("Check = %+v %v, want %+v", got, fe, want)
+	}
+	if got.ValidUntil() != "2031-09-30" {
+		t.Errorf("ValidUntil = %s", got.ValidUntil())
+	}
+	for _, tc := range []struct {
+		name string
+		in   BackgroundCheckInput
+		want map[string]string
+	}{
+		{"missing", BackgroundCheckInput{}, map[string]string{"certificate_date": "field.required", "suitable": "field.required"}},
+		{"not a date", BackgroundCheckInput{CertificateDate: "1.10.2026", InspectedOn: "2026-02-30", Suitable: &yes},
+			map[string]string{"certificate_date": "field.date.invalid", "inspected_on": "field.date.invalid"}},
+		{"future", BackgroundCheckInput{CertificateDate: "2026-11-24", InspectedOn: "2026-11-24", Suitable: &yes},
+			map[string]string{"certificate_date": "field.date.future", "inspected_on": "field.date.future"}},
+		{"inspected before issued", BackgroundCheckInput{CertificateDate: "2026-11-20", InspectedOn: "2026-11-19", Suitable: &yes},
+			map[string]string{"inspected_on": "field.inspection.before_certificate"}},
+		{"older than three months", BackgroundCheckInput{CertificateDate: "2026-08-22", Suitable: &yes},
+			map[string]string{"certificate_date": "field.certificate.too_old"}},
+		{"three months exactly", BackgroundCheckInput{CertificateDate: "2026-08-23", Suitable: &no}, map[string]string{}},
+	} {
+		if _, fe := tc.in.Check(today); !maps.Equal(map[string]string(fe), tc.want) {
+			t.Errorf("%s: %v, want %v", tc.name, fe, tc.want)
+		}
+	}
+	unsuitable := BackgroundCheck{Suitable: false, RecheckDue: "2031-10-01"}
+	var none *BackgroundCheck
+	if unsuitable.ValidUntil() != "" || none.ValidUntil() != "" || (&BackgroundCheck{Suitable: true}).ValidUntil() != "" {
+		t.Error("an unsuitable, missing or undated check is valid")
 	}
 }

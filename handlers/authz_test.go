@@ -127,6 +127,12 @@ func authzTable() []authzRow {
 
 		{method: "GET", route: "/volunteers", want: staffList, scoped: true},
 		{method: "GET", route: "/volunteers/load", want: staffList},
+		{method: "GET", route: "/volunteers/:id", want: staffPageID},
+		{method: "POST", route: "/volunteers/:id/background-check", body: func(*authzFixture, int) url.Values {
+			return url.Values{"certificate_date": {time.Now().AddDate(0, 0, -7).Format(time.DateOnly)}, "suitable": {"yes"}}
+		}, want: [nCallers]int{redirect, redirect, forbidden, notFound, notFound, redirect, redirect}},
+		{method: "POST", route: "/volunteers/:id/background-check/delete", body: func(*authzFixture, int) url.Values { return url.Values{} },
+			want: [nCallers]int{redirect, redirect, forbidden, notFound, notFound, redirect, redirect}},
 		{method: "GET", route: "/admin/outbox", want: [nCallers]int{redirect, redirect, forbidden, forbidden, ok, forbidden, ok}, scoped: true},
 		{method: "GET", route: "/requests", want: staffList, scoped: true},
 		{method: "GET", route: "/requests/new", want: [nCallers]int{redirect, redirect, forbidden, ok, ok, ok, ok}},
@@ -145,6 +151,9 @@ func authzTable() []authzRow {
 				"capacity":1,"max_hours_per_month":6,"privacy_consent":true}`},
 		{method: "GET", route: "/api/v1/volunteers", want: staffAPI, scoped: true},
 		{method: "GET", route: "/api/v1/volunteers/load", want: staffAPI},
+		{method: "PUT", route: "/api/v1/volunteers/:id/background-check", want: staffAPIID,
+			json: `{"certificate_date":"` + time.Now().AddDate(0, 0, -7).Format(time.DateOnly) + `","suitable":true}`},
+		{method: "DELETE", route: "/api/v1/volunteers/:id/background-check", want: staffAPIID},
 		{method: "GET", route: "/api/v1/volunteers/:id", want: staffAPIID},
 		{method: "PATCH", route: "/api/v1/volunteers/:id", want: staffAPIID, json: `{"notes":"Rückruf %s"}`},
 		{method: "GET", route: "/api/v1/requests", want: staffAPI, scoped: true},

@@ -60,27 +60,29 @@ func TestOpenAPIMatchesRouter(t *testing.T) {
 func TestOpenAPISchemasMatchTypes(t *testing.T) {
 	doc := loadOpenAPI(t)
 	for name, typ := range map[string]any{
-		"SignupInput":     domain.SignupInput{},
-		"LanguageSkill":   domain.LanguageSkill{},
-		"Volunteer":       volunteerJSON{},
-		"VolunteerUpdate": service.VolunteerUpdate{},
-		"VolunteerPage":   listJSON[volunteerJSON]{},
-		"RequestInput":    domain.RequestInput{},
-		"RequestPatch":    service.RequestPatchInput{},
-		"Request":         requestJSON{},
-		"RequestPage":     listJSON[requestJSON]{},
-		"Problem":         Problem{},
-		"ProposalRun":     proposalRunJSON{},
-		"Proposal":        proposalJSON{},
-		"Candidate":       candidateJSON{},
-		"Approval":        approveJSON{},
-		"Rejection":       rejectJSON{},
-		"Match":           matchJSON{},
-		"LoadReport":      loadJSON{},
-		"LoadRow":         loadRowJSON{},
-		"BulkApproval":    bulkApproveJSON{},
-		"BulkResult":      bulkResultJSON{},
-		"BulkFailure":     bulkFailedJSON{},
+		"SignupInput":          domain.SignupInput{},
+		"LanguageSkill":        domain.LanguageSkill{},
+		"Volunteer":            volunteerJSON{},
+		"VolunteerUpdate":      service.VolunteerUpdate{},
+		"VolunteerPage":        listJSON[volunteerJSON]{},
+		"RequestInput":         domain.RequestInput{},
+		"RequestPatch":         service.RequestPatchInput{},
+		"Request":              requestJSON{},
+		"RequestPage":          listJSON[requestJSON]{},
+		"Problem":              Problem{},
+		"ProposalRun":          proposalRunJSON{},
+		"Proposal":             proposalJSON{},
+		"Candidate":            candidateJSON{},
+		"Approval":             approveJSON{},
+		"Rejection":            rejectJSON{},
+		"Match":                matchJSON{},
+		"LoadReport":           loadJSON{},
+		"LoadRow":              loadRowJSON{},
+		"BulkApproval":         bulkApproveJSON{},
+		"BulkResult":           bulkResultJSON{},
+		"BulkFailure":          bulkFailedJSON{},
+		"BackgroundCheck":      backgroundCheckJSON{},
+		"BackgroundCheckInput": domain.BackgroundCheckInput{},
 	} {
 		ref := doc.Components.Schemas[name]
 		if ref == nil {
@@ -96,7 +98,7 @@ func TestOpenAPISchemasMatchTypes(t *testing.T) {
 			t.Errorf("schema %s has %v, the Go type %v", name, props, want)
 		}
 	}
-	if len(doc.Components.Schemas) != 21 {
+	if len(doc.Components.Schemas) != 23 {
 		t.Errorf("%d schemas: give each new one a Go type above", len(doc.Components.Schemas))
 	}
 }

@@ -90,6 +90,14 @@ func TestOpenAPIDescribesResponses(t *testing.T) {
 	call("PATCH", "/volunteers/"+vid, admin, `{"capacity":2,"notes":"ruft zurück"}`, 200)
 	call("PATCH", "/volunteers/"+vid, admin, `{"capacity":0}`, 422)
 	call("PATCH", "/volunteers/"+vid, admin, `{"shoe_size":44}`, 400)
+	week := time.Now().AddDate(0, 0, -7).Format(time.DateOnly)
+	call("PUT", "/volunteers/"+vid+"/background-check", admin, `{"certificate_date":"`+week+`","suitable":true}`, 200)
+	call("PUT", "/volunteers/"+vid+"/background-check", admin, `{"certificate_date":"2020-01-01","suitable":true}`, 422)
+	call("PUT", "/volunteers/"+vid+"/background-check", admin, `{"certificate_date":`, 400)
+	call("PUT", "/volunteers/"+vid+"/background-check", acct, `{"certificate_date":"`+week+`","suitable":true}`, 403)
+	call("PUT", "/volunteers/"+domain.NewID(time.Now()).Hex()+"/background-check", admin, `{"certificate_date":"`+week+`","suitable":true}`, 404)
+	call("DELETE", "/volunteers/"+vid+"/background-check", admin, "", 200)
+	call("DELETE", "/volunteers/"+vid+"/background-check", "", "", 401)
 
 	req := `{"category":"homework_help","title":"Mathe 7. Klasse","municipality":"08336050","plz":"79539",
 		"languages_any":["ar"],"slots":["tue_pm"],"needed":1,"beneficiary_ref":"WB-2026-0007"}`

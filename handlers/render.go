@@ -138,7 +138,8 @@ var formFields = map[string][]formField{
 		{"requires_background_check", "f-requires_background_check"},
 		{"lawyer_name", "f-lawyer_name"}, {"lawyer_contact", "f-lawyer_contact"},
 	},
-	"request_show": {{"status", "f-status"}},
+	"request_show":   {{"status", "f-status"}},
+	"volunteer_show": {{"certificate_date", "f-certificate_date"}, {"inspected_on", "f-inspected_on"}, {"suitable", "f-suitable"}},
 	// A refused decision's reason and note: proposalListPage.fieldTarget
 	// links them to the controls of the pair in question.
 	"proposal_list": {{"min_score", "f-min_score"}, {"reason", "f-reason"}, {"note", "f-note"}},

@@ -272,6 +272,31 @@ func pageCases(t *testing.T, f renderFixture) []pageCase {
 			data: volunteerListPage{Page: store.Page[*domain.Volunteer]{Limit: 50}, Pager: pager{From: 1}}},
 	)
 
+	// A volunteer's page: with an inspection on record, and with a refused one.
+	checked := *vols[0]
+	checked.BackgroundCheck = &domain.BackgroundCheck{InspectedOn: "2026-03-02", CertificateDate: "2026-02-20", Suitable: true, RecheckDue: "2031-02-20"}
+	yes := true
+	badCheck := domain.BackgroundCheckInput{CertificateDate: "2025-10-01", InspectedOn: "2026-03-14", Suitable: &yes}
+	_, checkErrs := badCheck.Check("2026-03-14")
+	cases = append(cases,
+		pageCase{name: "checked", page: "volunteer_show", path: "/volunteers/" + checked.ID.Hex(), title: checked.Name, user: f.coord,
+			data: volunteerShowPage{Volunteer: &checked, MunicipalityName: "Lörrach", Confirmed: "01.02.2026 10:00",
+				Check: domain.BackgroundCheckInput{InspectedOn: "2026-03-14"}, Today: "2026-03-14", Done: "volunteer.check.saved"},
+			want: []string{checked.Name, checked.Email, "Lörrach", "2026-02-20", "2031-02-20", `action="/volunteers/` + checked.ID.Hex() + `/background-check"`,
+				`action="/volunteers/` + checked.ID.Hex() + `/background-check/delete"`, `max="2026-03-14"`},
+			wantIn: map[string][]string{
+				"de": {"Die Einsichtnahme ist vermerkt.", "Erweitertes Führungszeugnis", "Keine einschlägige Eintragung", "§ 72a Abs. 5 SGB VIII"},
+				"en": {"The inspection is recorded.", "Extended criminal record certificate", "No relevant entry", "§ 72a (5) SGB VIII"},
+			}},
+		pageCase{name: "refused", page: "volunteer_show", path: "/volunteers/" + vols[1].ID.Hex(), title: vols[1].Name, user: f.admin,
+			data: volunteerShowPage{Volunteer: vols[1], Check: badCheck, Suitable: "yes", Today: "2026-03-14"}, errs: checkErrs,
+			want: []string{`value="2025-10-01"`, `href="#f-certificate_date"`},
+			wantIn: map[string][]string{
+				"de": {"älter als drei Monate", "Noch kein Führungszeugnis eingesehen"},
+				"en": {"older than three months", "No certificate inspected yet"},
+			}},
+	)
+
 	// The load dashboard as pageVolunteerLoad builds it.
 	last := time.Date(2026, 7, 31, 22, 30, 0, 0, time.UTC) // 1 August in Berlin
 	busy, idle := *vols[0], *vols[1]

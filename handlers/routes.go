@@ -30,6 +30,9 @@ func (h *Handler) routes(r *gin.Engine) {
 	staffPages := pages.Group("/", h.requirePage(staff...))
 	staffPages.GET("/volunteers", h.pageVolunteerList)
 	staffPages.GET("/volunteers/load", h.pageVolunteerLoad)
+	staffPages.GET("/volunteers/:id", h.pageVolunteerShow)
+	staffPages.POST("/volunteers/:id/background-check", h.pageBackgroundCheck)
+	staffPages.POST("/volunteers/:id/background-check/delete", h.pageBackgroundCheckDelete)
 
 	adminPages := pages.Group("/admin", h.requirePage(domain.RoleAdmin))
 	adminPages.GET("/outbox", h.pageOutbox)
@@ -46,6 +49,8 @@ func (h *Handler) routes(r *gin.Engine) {
 	staffAPI.GET("/volunteers/load", h.apiVolunteerLoad)
 	staffAPI.GET("/volunteers/:id", h.apiVolunteerShow)
 	staffAPI.PATCH("/volunteers/:id", h.apiVolunteerUpdate)
+	staffAPI.PUT("/volunteers/:id/background-check", h.apiBackgroundCheckPut)
+	staffAPI.DELETE("/volunteers/:id/background-check", h.apiBackgroundCheckDelete)
 
 	h.requestRoutes(staffPages, staffAPI)
 	h.proposalRoutes(staffPages, staffAPI)

@@ -34,6 +34,7 @@ type volunteerJSON struct {
 	Status            string                 `json:"status"`
 	ActiveAssignments int                    `json:"active_assignments"`
 	HoursCommitted    int                    `json:"hours_committed"`
+	BackgroundCheck   *backgroundCheckJSON   `json:"background_check,omitempty"`
 	Notes             string                 `json:"notes,omitempty"`
 	PrivacyVersion    string                 `json:"privacy_version"`
 	PrivacyConsentAt  time.Time              `json:"privacy_consent_at"`
@@ -55,6 +56,10 @@ func toVolunteerJSON(v *domain.Volunteer) volunteerJSON {
 	if !v.ConfirmedAt.IsZero() {
 		t := v.ConfirmedAt
 		j.ConfirmedAt = &t
+	}
+	if b := v.BackgroundCheck; b != nil {
+		j.BackgroundCheck = &backgroundCheckJSON{InspectedOn: b.InspectedOn, CertificateDate: b.CertificateDate,
+			Suitable: b.Suitable, RecheckDue: b.RecheckDue, ValidUntil: b.ValidUntil()}
 	}
 	if j.Languages == nil {
 		j.Languages = []domain.LanguageSkill{}
@@ -159,6 +164,48 @@ func (h *Handler) apiVolunteerShow(c *gin.Context) {
 	c.JSON(http.StatusOK, toVolunteerJSON(v))
 }
 
+// backgroundCheckJSON is the inspection record of a Führungszeugnis.
+type backgroundCheckJSON struct {
+	InspectedOn     string `json:"inspected_on"`
+	CertificateDate string `json:"certificate_date"`
+	Suitable        bool   `json:"suitable"`
+	RecheckDue      string `json:"recheck_due"`
+	ValidUntil      string `json:"valid_until,omitempty"` // absent when not suitable
+}
+
+func (h *Handler) apiBackgroundCheckPut(c *gin.Context) {
+	id, err := domain.ParseID(c.Param("id"))
+	if err != nil {
+		h.apiError(c, err)
+		return
+	}
+	var in domain.BackgroundCheckInput
+	if err := bindJSON(c, &in); err != nil {
+		h.badJSON(c)
+		return
+	}
+	v, err := h.Svc.RecordBackgroundCheck(c.Request.Context(), sessionUser(c).Scope(), id, in)
+	if err != nil {
+		h.apiError(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, toVolunteerJSON(v))
+}
+
+func (h *Handler) apiBackgroundCheckDelete(c *gin.Context) {
+	id, err := domain.ParseID(c.Param("id"))
+	if err != nil {
+		h.apiError(c, err)
+		return
+	}
+	v, err := h.Svc.DeleteBackgroundCheck(c.Request.Context(), sessionUser(c).Scope(), id)
+	if err != nil {
+		h.apiError(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, toVolunteerJSON(v))
+}
+
 func (h *Handler) apiVolunteerUpdate(c *gin.Context) {
 	id, err := domain.ParseID(c.Param("id"))
 	if err != nil {
@@ -205,4 +252,98 @@ func (h *Handler) pageVolunteerList(c *gin.Context) {
 	view := volunteerListPage{Filter: f, Page: p, Municipalities: munis,
 		Pager: newPager("/volunteers", q, p.Offset, p.Limit, len(p.Items), p.Total)}
 	h.render(c, http.StatusOK, "volunteer_list", h.T.T(langOf(c), "volunteers.title"), view, nil)
+}
+
+// volunteerShowPage is one volunteer's page for staff, with the form to
+// record a Führungszeugnis inspection.
+type volunteerShowPage struct {
+	Volunteer        *domain.Volunteer
+	MunicipalityName string
+	Confirmed        string
+	PausedUntil      string // Berlin date, "" when not paused
+	Check            domain.BackgroundCheckInput
+	Suitable         string // "yes", "no" or "" as the form shows it
+	Today            string
+	Done             string // flash message key
+}
+
+func (h *Handler) pageVolunteerShow(c *gin.Context) {
+	done := ""
+	switch c.Query("done") {
+	case "check":
+		done = "volunteer.check.saved"
+	case "deleted":
+		done = "volunteer.check.deleted"
+	}
+	h.showVolunteer(c, http.StatusOK, domain.BackgroundCheckInput{}, "", nil, done)
+}
+
+func (h *Handler) showVolunteer(c *gin.Context, status int, in domain.BackgroundCheckInput, suitable string, errs map[string]string, done string) {
+	ctx, sc := c.Request.Context(), sessionUser(c).Scope()
+	id, err := domain.ParseID(c.Param("id"))
+	if err != nil {
+		h.pageError(c, err)
+		return
+	}
+	v, err := h.Svc.Volunteer(ctx, sc, id)
+	if err != nil {
+		h.pageError(c, err)
+		return
+	}
+	munis, err := h.Svc.VisibleMunicipalities(ctx, sc)
+	if err != nil {
+		h.pageError(c, err)
+		return
+	}
+	now := h.Svc.Now()
+	view := volunteerShowPage{Volunteer: v, MunicipalityName: municipalityNames(munis)[v.Municipality],
+		Confirmed: requestTime(v.ConfirmedAt), Check: in, Suitable: suitable,
+		Today: now.In(berlin()).Format(time.DateOnly), Done: done}
+	if v.Paused(now) {
+		view.PausedUntil = v.PausedUntil.In(berlin()).Format("02.01.2006")
+	}
+	if view.Check.InspectedOn == "" {
+		view.Check.InspectedOn = view.Today
+	}
+	h.render(c, status, "volunteer_show", v.Name, view, errs)
+}
+
+// pageBackgroundCheck records an inspection from the volunteer's page.
+func (h *Handler) pageBackgroundCheck(c *gin.Context) {
+	id, err := domain.ParseID(c.Param("id"))
+	if err != nil {
+		h.pageError(c, err)
+		return
+	}
+	in := domain.BackgroundCheckInput{CertificateDate: c.PostForm("certificate_date"), InspectedOn: c.PostForm("inspected_on")}
+	suitable := c.PostForm("suitable")
+	switch suitable {
+	case "yes":
+		in.Suitable = new(true)
+	case "no":
+		in.Suitable = new(false)
+	}
+	_, err = h.Svc.RecordBackgroundCheck(c.Request.Context(), sessionUser(c).Scope(), id, in)
+	switch domain.ErrorCode(err) {
+	case "":
+		c.Redirect(http.StatusSeeOther, "/volunteers/"+id.Hex()+"?done=check#check")
+	case domain.EInvalid:
+		h.showVolunteer(c, http.StatusUnprocessableEntity, in, suitable, domain.FieldsOf(err), "")
+	default:
+		h.pageError(c, err)
+	}
+}
+
+// pageBackgroundCheckDelete removes the inspection record.
+func (h *Handler) pageBackgroundCheckDelete(c *gin.Context) {
+	id, err := domain.ParseID(c.Param("id"))
+	if err != nil {
+		h.pageError(c, err)
+		return
+	}
+	if _, err := h.Svc.DeleteBackgroundCheck(c.Request.Context(), sessionUser(c).Scope(), id); err != nil {
+		h.pageError(c, err)
+		return
+	}
+	c.Redirect(http.StatusSeeOther, "/volunteers/"+id.Hex()+"?done=deleted#check")
 }

@@ -131,6 +131,10 @@ func TestRenderMails(t *testing.T) {
 			want: []string{tenant.Name, "2026-03-14", "Anna Weber", v.Name, "12", "2", "4", "3", "Begleitung Ausländerbehörde",
 				"https://lotse.example.org/proposals", "https://lotse.example.org/volunteers"},
 		},
+		"background_check_due": {
+			data: func() map[string]any { return backgroundCheckData(v, tenant.Name, "2027-01-31") },
+			want: []string{v.Name, tenant.Name, "2027-01-31"},
+		},
 		"portal_login": {
 			data: func() map[string]any {
 				return portalLoginData(v, s.portalURL(v, "bm9uY2U", now.Add(PortalLinkTTL)), now.Add(PortalLinkTTL))

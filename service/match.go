@@ -33,6 +33,12 @@ func (s *Service) ApproveMatch(ctx context.Context, sc domain.Scope, request, vo
 	if err != nil || held != nil {
 		return held, err
 	}
+	if r.RequiresBackgroundCheck {
+		// The proposal may predate a deleted or lapsed inspection record.
+		if err := s.checkBackgroundCheck(ctx, sc, r, volunteer); err != nil {
+			return nil, err
+		}
+	}
 	claimed, err := s.Store.ClaimRequestPlace(ctx, sc, request, volunteer)
 	if err != nil {
 		return nil, err

@@ -114,7 +114,8 @@ func scenarioVolunteer(v *domain.Volunteer) matching.Volunteer {
 	lat, lon := v.Lat, v.Lon
 	mv := matching.Volunteer{ID: v.ID.Hex(), Lat: &lat, Lon: &lon, RadiusKm: float64(v.RadiusKm),
 		Skills: v.Skills, Availability: v.Availability, Capacity: v.Capacity, ActiveAssignments: v.ActiveAssignments,
-		Municipality: v.Municipality, Neighbouring: v.Neighbouring, LanguageLevels: map[string]string{}}
+		Municipality: v.Municipality, Neighbouring: v.Neighbouring, LanguageLevels: map[string]string{},
+		BackgroundCheckValidUntil: v.BackgroundCheck.ValidUntil()}
 	if v.MaxHoursPerMonth > 0 {
 		free := max(v.MaxHoursPerMonth-v.HoursCommitted, 0)
 		mv.HoursFree = &free

@@ -39,3 +39,34 @@ func (s *Service) PurgeStaleSignups(ctx context.Context, now time.Time) (int, er
 	}
 	return n, nil
 }
+
+// CheckRetention is how long a Führungszeugnis record outlives the person's
+// activity: at the latest three months after it ends (§ 72a Abs. 5 SGB VIII).
+const CheckRetention = 90 * 24 * time.Hour
+
+// PurgeLapsedChecks deletes the Führungszeugnis records of volunteers who
+// left more than CheckRetention ago, audited. It returns how many.
+func (s *Service) PurgeLapsedChecks(ctx context.Context, now time.Time) (int, error) {
+	lapsed, err := s.Store.LapsedChecks(ctx, now.Add(-CheckRetention))
+	if err != nil {
+		return 0, err
+	}
+	for _, l := range lapsed {
+		if err := s.Store.SetBackgroundCheck(ctx, l.Tenant, l.ID, nil); err != nil && !errors.Is(err, domain.ErrNotFound) {
+			return 0, err
+		}
+		s.audit(ctx, domain.System(l.Tenant), "volunteer.background_check.delete", "volunteer", l.ID, []string{"background_check"})
+	}
+	return len(lapsed), nil
+}
+
+// Purge is the nightly erasure: stale sign-ups and lapsed Führungszeugnis
+// records. It returns how many records went.
+func (s *Service) Purge(ctx context.Context, now time.Time) (int, error) {
+	a, err := s.PurgeStaleSignups(ctx, now)
+	if err != nil {
+		return a, err
+	}
+	b, err := s.PurgeLapsedChecks(ctx, now)
+	return a + b, err
+}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"lotse/domain"
+	"lotse/service"
 )
 
 // TestPurgeStaleSignups: unconfirmed sign-ups older than 30 days go, with their
@@ -66,4 +67,37 @@ func TestPurgeStaleSignups(t *testing.T) {
 	}
 	// The address may sign up afresh.
 	seed("alt", domain.VolunteerPending, 0)
+}
+
+// TestPurgeLapsedChecks: the Führungszeugnis record of someone who left goes
+// three months later; an active volunteer's stays.
+func TestPurgeLapsedChecks(t *testing.T) {
+	ctx := context.Background()
+	svc, tn := newTestService(t)
+	sys := domain.System(tn.ID)
+	left := seedVolunteer(t, svc, tn, "weg", "08336050", "79539", domain.VolunteerActive, false, []string{"homework_help"})
+	stays := seedVolunteer(t, svc, tn, "da", "08336050", "79539", domain.VolunteerActive, false, []string{"homework_help"})
+	yes := true
+	for _, v := range []*domain.Volunteer{left, stays} {
+		if _, err := svc.RecordBackgroundCheck(ctx, sys, v.ID, domain.BackgroundCheckInput{
+			CertificateDate: svc.Now().AddDate(0, 0, -7).Format(time.DateOnly), Suitable: &yes}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	former := domain.VolunteerFormer
+	if _, err := svc.UpdateVolunteer(ctx, sys, left.ID, service.VolunteerUpdate{Status: &former}); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := svc.Purge(ctx, time.Now().Add(60*24*time.Hour)); err != nil || n != 0 {
+		t.Fatalf("two months after leaving: %d, %v", n, err)
+	}
+	if n, err := svc.Purge(ctx, time.Now().Add(91*24*time.Hour)); err != nil || n != 1 {
+		t.Fatalf("three months after leaving: %d, %v", n, err)
+	}
+	if v, _ := svc.Store.Volunteer(ctx, sys, left.ID); v.BackgroundCheck != nil {
+		t.Error("the record of the former volunteer is still there")
+	}
+	if v, _ := svc.Store.Volunteer(ctx, sys, stays.ID); v.BackgroundCheck == nil {
+		t.Error("the active volunteer's record is gone")
+	}
 }

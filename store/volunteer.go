@@ -43,10 +43,47 @@ type volunteerDoc struct {
 	ActiveAssignments int           `bson:"active_assignments"`
 	HoursCommitted    int           `bson:"hours_committed"`
 	PausedUntil       time.Time     `bson:"paused_until,omitempty"`
+	BackgroundCheck   *bgCheckDoc   `bson:"background_check,omitempty"`
 	Notes             string        `bson:"notes,omitempty"`
 	CreatedAt         time.Time     `bson:"created_at"`
 	ConfirmedAt       time.Time     `bson:"confirmed_at,omitempty"`
 	UpdatedAt         time.Time     `bson:"updated_at"`
+}
+
+// bgCheckDoc is the inspection record of a Führungszeugnis: facts, no copy.
+type bgCheckDoc struct {
+	InspectedOn     string        `bson:"inspected_on"`
+	CertificateDate string        `bson:"certificate_date"`
+	Suitable        bool          `bson:"suitable"`
+	InspectedBy     bson.ObjectID `bson:"inspected_by"`
+	RecheckDue      string        `bson:"recheck_due"`
+}
+
+func bgCheckToDoc(b *domain.BackgroundCheck) *bgCheckDoc {
+	if b == nil {
+		return nil
+	}
+	return &bgCheckDoc{InspectedOn: b.InspectedOn, CertificateDate: b.CertificateDate, Suitable: b.Suitable,
+		InspectedBy: oid(b.InspectedBy), RecheckDue: b.RecheckDue}
+}
+
+func (d *bgCheckDoc) domain() *domain.BackgroundCheck {
+	if d == nil {
+		return nil
+	}
+	return &domain.BackgroundCheck{InspectedOn: d.InspectedOn, CertificateDate: d.CertificateDate, Suitable: d.Suitable,
+		InspectedBy: did(d.InspectedBy), RecheckDue: d.RecheckDue}
+}
+
+// SetBackgroundCheck stores the inspection record of a volunteer of the
+// tenant, or removes it when b is nil.
+func (s *Store) SetBackgroundCheck(ctx context.Context, tenant, id domain.ID, b *domain.BackgroundCheck) error {
+	update := bson.D{{Key: "$unset", Value: bson.D{{Key: "background_check", Value: ""}}},
+		{Key: "$set", Value: bson.D{{Key: "updated_at", Value: s.now()}}}}
+	if b != nil {
+		update = bson.D{{Key: "$set", Value: bson.D{{Key: "background_check", Value: bgCheckToDoc(b)}, {Key: "updated_at", Value: s.now()}}}}
+	}
+	return s.updateGuarded(ctx, s.volunteers, oid(id), tenant, nil, update)
 }
 
 func volunteerToDoc(v *domain.Volunteer) volunteerDoc {
@@ -56,7 +93,7 @@ func volunteerToDoc(v *domain.Volunteer) volunteerDoc {
 		RadiusKm: v.RadiusKm, Transport: v.Transport, Skills: v.Skills, Availability: v.Availability,
 		Capacity: v.Capacity, MaxHoursPerMonth: v.MaxHoursPerMonth, Neighbouring: v.Neighbouring,
 		PrivacyVersion: v.PrivacyVersion, PrivacyConsentAt: v.PrivacyConsentAt, Locale: v.Locale,
-		Status: string(v.Status), ActiveAssignments: v.ActiveAssignments, HoursCommitted: v.HoursCommitted, PausedUntil: v.PausedUntil, Notes: v.Notes,
+		Status: string(v.Status), ActiveAssignments: v.ActiveAssignments, HoursCommitted: v.HoursCommitted, PausedUntil: v.PausedUntil, BackgroundCheck: bgCheckToDoc(v.BackgroundCheck), Notes: v.Notes,
 		CreatedAt: v.CreatedAt, ConfirmedAt: v.ConfirmedAt, UpdatedAt: v.UpdatedAt,
 	}
 	for _, l := range v.Languages {
@@ -72,7 +109,7 @@ func (d *volunteerDoc) domain() *domain.Volunteer {
 		RadiusKm: d.RadiusKm, Transport: d.Transport, Skills: d.Skills, Availability: d.Availability,
 		Capacity: d.Capacity, MaxHoursPerMonth: d.MaxHoursPerMonth, Neighbouring: d.Neighbouring,
 		PrivacyVersion: d.PrivacyVersion, PrivacyConsentAt: d.PrivacyConsentAt, Locale: d.Locale,
-		Status: domain.VolunteerStatus(d.Status), ActiveAssignments: d.ActiveAssignments, HoursCommitted: d.HoursCommitted, PausedUntil: d.PausedUntil.UTC(), Notes: d.Notes,
+		Status: domain.VolunteerStatus(d.Status), ActiveAssignments: d.ActiveAssignments, HoursCommitted: d.HoursCommitted, PausedUntil: d.PausedUntil.UTC(), BackgroundCheck: d.BackgroundCheck.domain(), Notes: d.Notes,
 		CreatedAt: d.CreatedAt, ConfirmedAt: d.ConfirmedAt, UpdatedAt: d.UpdatedAt,
 	}
 	for _, l := range d.Languages {
@@ -451,4 +488,23 @@ func (s *Store) EraseSignup(ctx context.Context, st StaleSignup) error {
 		return domain.ErrConflict
 	}
 	return nil
+}
+
+// LapsedChecks returns the volunteers of every tenant who left (status
+// former) before before and still have a Führungszeugnis record.
+func (s *Store) LapsedChecks(ctx context.Context, before time.Time) ([]StaleSignup, error) {
+	var docs []struct {
+		ID       bson.ObjectID `bson:"_id"`
+		TenantID bson.ObjectID `bson:"tenant_id"`
+	}
+	if err := s.findAll(ctx, s.volunteers, bson.D{{Key: "status", Value: string(domain.VolunteerFormer)},
+		{Key: "background_check", Value: bson.D{{Key: "$exists", Value: true}}},
+		{Key: "updated_at", Value: bson.D{{Key: "$lt", Value: before}}}}, &docs); err != nil {
+		return nil, err
+	}
+	out := make([]StaleSignup, len(docs))
+	for i, d := range docs {
+		out[i] = StaleSignup{Tenant: did(d.TenantID), ID: did(d.ID)}
+	}
+	return out, nil
 }

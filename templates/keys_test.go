@@ -26,9 +26,7 @@ import (
 // so the list stays true.
 var knownUnused = []string{
 	"field.invalid",          // generic field message; every check has its own
-	"signup.availability",    // the form uses signup.section.time
 	"signup.privacy.version", // "Fassung": the privacy version is not shown anywhere
-	"signup.skills",          // the form uses signup.section.skills
 	"volunteer.not_found",    // an unknown volunteer gets the generic error.not_found
 	"volunteers.since",       // no "since" column in the volunteer list
 }
