@@ -39,6 +39,11 @@ type Match struct {
 	DecidedAt    time.Time
 	AnsweredAt   time.Time // the volunteer's answer, or the end of the match
 	AnswerReason string    // why the volunteer declined, if they said; never logged
+	// ReminderFor is the appointment (RFC 3339 start, or a date) the last
+	// reminder with a calendar invitation was for, "" for none; ReminderSeq is
+	// that invitation's SEQUENCE, one higher for each change of time.
+	ReminderFor string
+	ReminderSeq int
 }
 
 // MatchID is the natural key of a pair.

@@ -54,8 +54,8 @@ func (s *Store) findOwned(ctx context.Context, c *mongo.Collection, id any, tena
 
 // Guard is a field that must hold a given value (a string or an int) for a
 // transition to apply, e.g. {"status", "proposed"} or {"active_assignments", 1}.
-// An int guard of 0 also holds where the field is absent: a counter added to
-// documents written before it existed.
+// An int guard of 0 or a string guard of "" also holds where the field is
+// absent: a field added to documents written before it existed.
 type Guard struct {
 	Field string
 	Value any
@@ -66,6 +66,9 @@ func (g Guard) holds(raw bson.Raw) bool {
 	v := raw.Lookup(g.Field)
 	switch want := g.Value.(type) {
 	case string:
+		if want == "" && (v.Type == 0 || v.Type == bson.TypeNull) {
+			return true
+		}
 		got, ok := v.StringValueOK()
 		return ok && got == want
 	case int:
@@ -80,8 +83,9 @@ func (g Guard) holds(raw bson.Raw) bool {
 
 // filter returns the guard as a query condition.
 func (g Guard) filter() bson.E {
-	if g.Value == 0 {
-		return bson.E{Key: g.Field, Value: bson.D{{Key: "$in", Value: bson.A{0, nil}}}}
+	switch g.Value {
+	case 0, "":
+		return bson.E{Key: g.Field, Value: bson.D{{Key: "$in", Value: bson.A{g.Value, nil}}}}
 	}
 	return bson.E{Key: g.Field, Value: g.Value}
 }

@@ -28,7 +28,9 @@ func TestGuardHolds(t *testing.T) {
 		{Guard{"hours_committed", 0}, true}, // absent
 		{Guard{"hours_committed", 1}, false},
 		{Guard{"nothing", 0}, true}, // null
-		{Guard{"missing", ""}, false},
+		{Guard{"missing", ""}, true}, // absent
+		{Guard{"missing", "x"}, false},
+		{Guard{"status", ""}, false},
 		{Guard{"status", 1.5}, false}, // an unsupported guard never holds
 	} {
 		if got := tc.g.holds(doc); got != tc.want {

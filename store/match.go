@@ -152,6 +152,8 @@ type matchDoc struct {
 	DecidedAt    time.Time     `bson:"decided_at"`
 	AnsweredAt   time.Time     `bson:"answered_at,omitempty"`
 	AnswerReason string        `bson:"answer_reason,omitempty"`
+	ReminderFor  string        `bson:"reminder_for,omitempty"`
+	ReminderSeq  int           `bson:"reminder_seq,omitempty"`
 }
 
 func (d *matchDoc) domain() *domain.Match {
@@ -161,7 +163,7 @@ func (d *matchDoc) domain() *domain.Match {
 		Score: d.Score, DistanceKm: d.DistanceKm, Hours: d.Hours, Factors: domain.Factors{Distance: f[0], Language: f[1],
 			Availability: f[2], Priority: f[3], Load: f[4], Continuity: f[5], Skill: f[6]},
 		Override: d.Override, Reason: d.Reason, Note: d.Note, DecidedBy: domain.ID(d.DecidedBy), DecidedAt: d.DecidedAt,
-		AnsweredAt: d.AnsweredAt, AnswerReason: d.AnswerReason}
+		AnsweredAt: d.AnsweredAt, AnswerReason: d.AnswerReason, ReminderFor: d.ReminderFor, ReminderSeq: d.ReminderSeq}
 }
 
 // PutMatch stores a decision under the pair's natural key, replacing an
@@ -173,7 +175,7 @@ func (s *Store) PutMatch(ctx context.Context, m *domain.Match) error {
 		Municipality: m.Municipality, Status: string(m.Status), Score: m.Score, DistanceKm: m.DistanceKm, Hours: m.Hours,
 		Factors:  [7]float64{f.Distance, f.Language, f.Availability, f.Priority, f.Load, f.Continuity, f.Skill},
 		Override: m.Override, Reason: m.Reason, Note: m.Note, DecidedBy: oid(m.DecidedBy), DecidedAt: m.DecidedAt,
-		AnsweredAt: m.AnsweredAt, AnswerReason: m.AnswerReason}
+		AnsweredAt: m.AnsweredAt, AnswerReason: m.AnswerReason, ReminderFor: m.ReminderFor, ReminderSeq: m.ReminderSeq}
 	_, err := s.matches.ReplaceOne(ctx, bson.D{{Key: "_id", Value: d.ID}}, d, optionsUpsert())
 	if mongo.IsDuplicateKeyError(err) {
 		// Two upserts of the same pair at once both tried to insert; the
@@ -249,4 +251,12 @@ func (s *Store) SetMatchStatus(ctx context.Context, m *domain.Match, from, to do
 	}
 	return s.updateGuarded(ctx, s.matches, domain.MatchID(m.Request, m.Volunteer), m.Tenant,
 		[]Guard{{"status", string(from)}}, bson.D{{Key: "$set", Value: set}})
+}
+
+// MarkReminder records that the match's appointment reminder goes out for
+// appointment next with invitation sequence seq, if the last one recorded was
+// for prev; ErrConflict when another run recorded first.
+func (s *Store) MarkReminder(ctx context.Context, m *domain.Match, prev, next string, seq int) error {
+	return s.updateGuarded(ctx, s.matches, m.ID, m.Tenant, []Guard{{"reminder_for", prev}},
+		bson.D{{Key: "$set", Value: bson.D{{Key: "reminder_for", Value: next}, {Key: "reminder_seq", Value: seq}}}})
 }

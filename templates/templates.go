@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io/fs"
+	"maps"
 	"regexp"
 	"slices"
 	"strings"
@@ -31,7 +32,7 @@ type Translator struct {
 // broken or a key of the default language is missing in another language, so a
 // missing translation stops the start instead of showing a raw key.
 func LoadTranslator() (*Translator, error) {
-	t := &Translator{catalogs: map[string]map[string]string{}}
+	catalogs := map[string]map[string]string{}
 	entries, err := fs.ReadDir(FS, "locales")
 	if err != nil {
 		return nil, err
@@ -49,7 +50,18 @@ func LoadTranslator() (*Translator, error) {
 		if err := json.Unmarshal(b, &m); err != nil {
 			return nil, fmt.Errorf("templates: locales/%s: %w", e.Name(), err)
 		}
-		t.catalogs[lang] = m
+		catalogs[lang] = m
+	}
+	return NewTranslator(catalogs)
+}
+
+// NewTranslator builds a Translator from catalogs by language, with the
+// checks of LoadTranslator. A new language is one more complete catalog:
+// Ukrainian as locales/uk.json, Arabic as locales/ar.json (pages and mails in
+// a language of domain.RTLLanguages are written right to left).
+func NewTranslator(catalogs map[string]map[string]string) (*Translator, error) {
+	t := &Translator{catalogs: catalogs}
+	for lang := range catalogs {
 		t.langs = append(t.langs, lang)
 	}
 	base, ok := t.catalogs[DefaultLang]
@@ -79,6 +91,9 @@ func LoadTranslator() (*Translator, error) {
 
 // Langs returns the languages with a catalog, sorted.
 func (t *Translator) Langs() []string { return t.langs }
+
+// Catalog returns a copy of lang's messages.
+func (t *Translator) Catalog(lang string) map[string]string { return maps.Clone(t.catalogs[lang]) }
 
 // Has reports whether lang has a catalog.
 func (t *Translator) Has(lang string) bool { _, ok := t.catalogs[lang]; return ok }
