@@ -27,7 +27,7 @@ func TestGuardHolds(t *testing.T) {
 		{Guard{"big", 1 << 40}, true},
 		{Guard{"hours_committed", 0}, true}, // absent
 		{Guard{"hours_committed", 1}, false},
-		{Guard{"nothing", 0}, true}, // null
+		{Guard{"nothing", 0}, true},  // null
 		{Guard{"missing", ""}, true}, // absent
 		{Guard{"missing", "x"}, false},
 		{Guard{"status", ""}, false},
