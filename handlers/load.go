@@ -91,9 +91,8 @@ func (h *Handler) pageVolunteerLoad(c *gin.Context) {
 		h.pageError(c, err)
 		return
 	}
-	munis, err := h.Svc.VisibleMunicipalities(ctx, sc)
-	if err != nil {
-		h.pageError(c, err)
+	munis, ok := h.municipalities(c)
+	if !ok {
 		return
 	}
 	h.render(c, http.StatusOK, "volunteer_load", h.T.T(langOf(c), "load.title"), loadPage{

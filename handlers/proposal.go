@@ -343,9 +343,8 @@ func (h *Handler) showProposals(c *gin.Context, status int, alert string, errs m
 		h.pageError(c, err)
 		return
 	}
-	munis, err := h.Svc.VisibleMunicipalities(ctx, sc)
-	if err != nil {
-		h.pageError(c, err)
+	munis, ok := h.municipalities(c)
+	if !ok {
 		return
 	}
 	view := proposalListPage{Rows: proposalRows(rv, munis), Ran: c.Query("run") == "ok", Alert: alert,

@@ -110,17 +110,7 @@ func (h *Handler) apiRequestCreate(c *gin.Context) {
 }
 
 func (h *Handler) apiRequestShow(c *gin.Context) {
-	id, err := domain.ParseID(c.Param("id"))
-	if err != nil {
-		h.apiError(c, err)
-		return
-	}
-	r, err := h.Svc.Request(c.Request.Context(), sessionUser(c).Scope(), id)
-	if err != nil {
-		h.apiError(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, toRequestJSON(r))
+	apiOnID(h, c, h.Svc.Request, toRequestJSON)
 }
 
 // apiRequestUpdate applies a JSON merge patch (RFC 7396): only the fields present
@@ -271,9 +261,8 @@ type requestFormPage struct {
 }
 
 func (h *Handler) renderRequestForm(c *gin.Context, status int, f requestForm, errs map[string]string) {
-	munis, err := h.Svc.VisibleMunicipalities(c.Request.Context(), sessionUser(c).Scope())
-	if err != nil {
-		h.pageError(c, err)
+	munis, ok := h.municipalities(c)
+	if !ok {
 		return
 	}
 	h.render(c, status, "request_form", h.T.T(langOf(c), "request.new.title"),
@@ -333,9 +322,8 @@ func (h *Handler) pageRequestList(c *gin.Context) {
 		h.pageError(c, err)
 		return
 	}
-	munis, err := h.Svc.VisibleMunicipalities(ctx, sc)
-	if err != nil {
-		h.pageError(c, err)
+	munis, ok := h.municipalities(c)
+	if !ok {
 		return
 	}
 	view := requestListPage{
@@ -343,6 +331,17 @@ func (h *Handler) pageRequestList(c *gin.Context) {
 		Statuses: requestStatuses, Pager: newPager("/requests", q, p.Offset, p.Limit, len(p.Items), p.Total),
 	}
 	h.render(c, http.StatusOK, "request_list", h.T.T(langOf(c), "request.list.title"), view, nil)
+}
+
+// municipalities returns the municipalities the caller sees; when that
+// fails it has shown the error page and ok is false.
+func (h *Handler) municipalities(c *gin.Context) (munis []domain.Municipality, ok bool) {
+	munis, err := h.Svc.VisibleMunicipalities(c.Request.Context(), sessionUser(c).Scope())
+	if err != nil {
+		h.pageError(c, err)
+		return nil, false
+	}
+	return munis, true
 }
 
 func municipalityNames(ms []domain.Municipality) map[string]string {
@@ -400,9 +399,8 @@ func (h *Handler) showRequest(c *gin.Context, status int, chosen string, errs ma
 		h.pageError(c, err)
 		return
 	}
-	munis, err := h.Svc.VisibleMunicipalities(ctx, sc)
-	if err != nil {
-		h.pageError(c, err)
+	munis, ok := h.municipalities(c)
+	if !ok {
 		return
 	}
 	ms, err := h.Svc.RequestMatches(ctx, sc, id)

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"maps"
 	"net/http"
 	"net/url"
@@ -151,17 +152,23 @@ func (h *Handler) apiVolunteerList(c *gin.Context) {
 }
 
 func (h *Handler) apiVolunteerShow(c *gin.Context) {
+	apiOnID(h, c, h.Svc.Volunteer, toVolunteerJSON)
+}
+
+// apiOnID answers a call on the entity named by the path's :id: fn's result
+// through view as 200, or the error as a problem.
+func apiOnID[T, J any](h *Handler, c *gin.Context, fn func(context.Context, domain.Scope, domain.ID) (T, error), view func(T) J) {
 	id, err := domain.ParseID(c.Param("id"))
 	if err != nil {
 		h.apiError(c, err)
 		return
 	}
-	v, err := h.Svc.Volunteer(c.Request.Context(), sessionUser(c).Scope(), id)
+	v, err := fn(c.Request.Context(), sessionUser(c).Scope(), id)
 	if err != nil {
 		h.apiError(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, toVolunteerJSON(v))
+	c.JSON(http.StatusOK, view(v))
 }
 
 // backgroundCheckJSON is the inspection record of a Führungszeugnis.
@@ -193,17 +200,7 @@ func (h *Handler) apiBackgroundCheckPut(c *gin.Context) {
 }
 
 func (h *Handler) apiBackgroundCheckDelete(c *gin.Context) {
-	id, err := domain.ParseID(c.Param("id"))
-	if err != nil {
-		h.apiError(c, err)
-		return
-	}
-	v, err := h.Svc.DeleteBackgroundCheck(c.Request.Context(), sessionUser(c).Scope(), id)
-	if err != nil {
-		h.apiError(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, toVolunteerJSON(v))
+	apiOnID(h, c, h.Svc.DeleteBackgroundCheck, toVolunteerJSON)
 }
 
 func (h *Handler) apiVolunteerUpdate(c *gin.Context) {
@@ -244,9 +241,8 @@ func (h *Handler) pageVolunteerList(c *gin.Context) {
 		h.pageError(c, err)
 		return
 	}
-	munis, err := h.Svc.VisibleMunicipalities(c.Request.Context(), sc)
-	if err != nil {
-		h.pageError(c, err)
+	munis, ok := h.municipalities(c)
+	if !ok {
 		return
 	}
 	view := volunteerListPage{Filter: f, Page: p, Municipalities: munis,
@@ -290,9 +286,8 @@ func (h *Handler) showVolunteer(c *gin.Context, status int, in domain.Background
 		h.pageError(c, err)
 		return
 	}
-	munis, err := h.Svc.VisibleMunicipalities(ctx, sc)
-	if err != nil {
-		h.pageError(c, err)
+	munis, ok := h.municipalities(c)
+	if !ok {
 		return
 	}
 	now := h.Svc.Now()
