@@ -130,20 +130,7 @@ func TestProposalDecisions(t *testing.T) {
 	}
 	first, second, alt := ps[0].Proposed[0].Volunteer, ps[0].Proposed[1].Volunteer, ps[0].Alternatives[0].Volunteer
 
-	browser := a.reqBrowser(t, "koordination@example.org", domain.RoleCoordinator, "08336050")
-	do := func(method, path string, form url.Values) (int, string, string) {
-		t.Helper()
-		req, _ := http.NewRequest(method, a.srv.URL+path, strings.NewReader(form.Encode()))
-		if form != nil {
-			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		}
-		req.Header.Set("Accept-Language", "de")
-		res, err := browser.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return res.StatusCode, res.Header.Get("Location"), html.UnescapeString(body(t, res))
-	}
+	do := coordinatorForms(t, a)
 	page := func() string {
 		t.Helper()
 		status, _, got := do("GET", "/proposals", nil)
@@ -260,20 +247,7 @@ func TestProposalBulkApprove(t *testing.T) {
 	if _, err := a.svc.ProposeMatches(ctx, sys); err != nil {
 		t.Fatal(err)
 	}
-	browser := a.reqBrowser(t, "koordination@example.org", domain.RoleCoordinator, "08336050")
-	do := func(method, path string, form url.Values) (int, string, string) {
-		t.Helper()
-		req, _ := http.NewRequest(method, a.srv.URL+path, strings.NewReader(form.Encode()))
-		if form != nil {
-			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		}
-		req.Header.Set("Accept-Language", "de")
-		res, err := browser.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return res.StatusCode, res.Header.Get("Location"), html.UnescapeString(body(t, res))
-	}
+	do := coordinatorForms(t, a)
 	_, _, got := do("GET", "/proposals", nil)
 	csrf := csrfField.FindStringSubmatch(got)[1]
 	if !strings.Contains(got, `action="/proposals/approve-above"`) || !strings.Contains(got, `id="f-min_score"`) {
@@ -302,5 +276,25 @@ func TestProposalBulkApprove(t *testing.T) {
 	ms, _ := a.svc.Store.Matches(ctx, sys)
 	if len(ms) != 2 || ms[0].Request != r.ID || ms[0].Status != domain.MatchApproved || ms[1].Status != domain.MatchApproved {
 		t.Errorf("matches after bulk approval: %+v", ms)
+	}
+}
+
+// coordinatorForms signs in a coordinator of Lörrach and returns a function
+// that sends a page request (a form when form is not nil) in German and
+// returns the status, the redirect and the unescaped page.
+func coordinatorForms(t *testing.T, a *testApp) func(method, path string, form url.Values) (int, string, string) {
+	browser := a.reqBrowser(t, "koordination@example.org", domain.RoleCoordinator, "08336050")
+	return func(method, path string, form url.Values) (int, string, string) {
+		t.Helper()
+		req, _ := http.NewRequest(method, a.srv.URL+path, strings.NewReader(form.Encode()))
+		if form != nil {
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		}
+		req.Header.Set("Accept-Language", "de")
+		res, err := browser.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res.StatusCode, res.Header.Get("Location"), html.UnescapeString(body(t, res))
 	}
 }

@@ -2,7 +2,6 @@ package handlers_test
 
 import (
 	"log/slog"
-	"maps"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -19,13 +18,9 @@ func TestPageInArabic(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	catalogs := map[string]map[string]string{}
-	for _, l := range tr.Langs() {
-		catalogs[l] = tr.Catalog(l)
-	}
-	catalogs["ar"] = maps.Clone(catalogs["en"])
-	catalogs["ar"]["about.title"] = "عن لوتسه"
-	ar, err := templates.NewTranslator(catalogs)
+	catalog := tr.Catalog("en")
+	catalog["about.title"] = "عن لوتسه"
+	ar, err := tr.With("ar", catalog)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,7 +2,6 @@ package service
 
 import (
 	"log/slog"
-	"maps"
 	"strings"
 	"testing"
 
@@ -17,13 +16,9 @@ func TestMailInArabic(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	catalogs := map[string]map[string]string{}
-	for _, l := range tr.Langs() {
-		catalogs[l] = tr.Catalog(l)
-	}
-	catalogs["ar"] = maps.Clone(catalogs["en"])
-	catalogs["ar"]["mail.offer.greeting"] = "مرحباً {name}،"
-	ar, err := templates.NewTranslator(catalogs)
+	catalog := tr.Catalog("en")
+	catalog["mail.offer.greeting"] = "مرحباً {name}،"
+	ar, err := tr.With("ar", catalog)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -95,6 +95,14 @@ func (t *Translator) Langs() []string { return t.langs }
 // Catalog returns a copy of lang's messages.
 func (t *Translator) Catalog(lang string) map[string]string { return maps.Clone(t.catalogs[lang]) }
 
+// With returns a Translator that also has lang with catalog, checked like
+// LoadTranslator checks the shipped ones.
+func (t *Translator) With(lang string, catalog map[string]string) (*Translator, error) {
+	catalogs := maps.Clone(t.catalogs)
+	catalogs[lang] = catalog
+	return NewTranslator(catalogs)
+}
+
 // Has reports whether lang has a catalog.
 func (t *Translator) Has(lang string) bool { _, ok := t.catalogs[lang]; return ok }
 
