@@ -60,6 +60,7 @@ type Store struct {
 	outbox, mailLog, usedLinks, rateLimits *mongo.Collection
 	audit, auditHeads                      *mongo.Collection
 	proposals, matches                     *mongo.Collection
+	jobRuns                                *mongo.Collection
 }
 
 // Open connects to MongoDB at opts.URI, or starts the embedded FerretDB in
@@ -134,6 +135,7 @@ func New(client *mongo.Client, database string, embedded bool) *Store {
 		auditHeads:      db.Collection("audit_heads"),
 		proposals:       db.Collection("proposals"),
 		matches:         db.Collection("matches"),
+		jobRuns:         db.Collection("job_runs"),
 	}
 }
 
