@@ -132,8 +132,8 @@ func FromEnv() (Config, error) {
 }
 
 // JobSpecs collects the LOTSE_JOB_<NAME>=spec entries of environ (KEY=value
-// strings) by lower-case name. A name must be letters, digits and "_", and a
-// spec must not be empty.
+// strings) by lower-case name. A name must be letters, digits and "_"; an
+// empty spec means the job's default.
 func JobSpecs(environ []string) (map[string]string, error) {
 	out := map[string]string{}
 	var errs []error
@@ -148,7 +148,7 @@ func JobSpecs(environ []string) (map[string]string, error) {
 		case name == "" || strings.Trim(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") != "":
 			errs = append(errs, fmt.Errorf("%s: a job name is upper-case letters, digits and _", k))
 		case v == "":
-			errs = append(errs, fmt.Errorf("%s: empty; give a cron spec or off", k))
+			// Empty means the default, as for every other variable.
 		default:
 			out[strings.ToLower(name)] = v
 		}

@@ -30,6 +30,7 @@ import (
 	"os"
 	"sort"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 	// Schedules are read in Europe/Berlin, also where the host has no tzdata.
@@ -146,7 +147,7 @@ func (s *Scheduler) names() string {
 		out = append(out, e.job.Name)
 	}
 	sort.Strings(out)
-	return fmt.Sprint(out)
+	return strings.Join(out, ", ")
 }
 
 // Start catches up missed runs in the background and starts the cron
