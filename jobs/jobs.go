@@ -83,6 +83,7 @@ type Scheduler struct {
 
 	mu        sync.Mutex
 	cron      *cron.Cron
+	stopped   bool // Stop was called: no run begins any more
 	lastPrune time.Time
 }
 
@@ -150,12 +151,13 @@ func (s *Scheduler) names() string {
 	return strings.Join(out, ", ")
 }
 
-// Start catches up missed runs in the background and starts the cron
-// schedule. Stop ends it; a second Start does nothing.
+// Start claims each job's latest scheduled time (the catch-up: it runs, in the
+// background, only where no replica ran it) and starts the cron schedule.
+// Stop ends it; a second Start, or one after Stop, does nothing.
 func (s *Scheduler) Start() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.cron != nil {
+	if s.cron != nil || s.stopped {
 		return
 	}
 	cl := cronLogger{s.log}
@@ -167,11 +169,7 @@ func (s *Scheduler) Start() {
 		}
 		s.cron.Schedule(e.sched, cron.FuncJob(func() { s.fire(e, service.JobScheduled) }))
 	}
-	s.runs.Add(1)
-	go func() {
-		defer s.runs.Done()
-		s.catchUp()
-	}()
+	s.catchUp()
 	s.cron.Start()
 	s.log.Info("jobs scheduled", "jobs", len(s.entries), "replica", s.replica)
 }
@@ -181,6 +179,7 @@ func (s *Scheduler) Start() {
 // error if runs were still going.
 func (s *Scheduler) Stop(ctx context.Context) error {
 	s.mu.Lock()
+	s.stopped = true
 	if s.cron != nil {
 		s.cron.Stop()
 	}
@@ -201,31 +200,51 @@ func (s *Scheduler) Stop(ctx context.Context) error {
 	return errors.New("jobs: stopped while jobs were running; they were cancelled")
 }
 
-// catchUp claims every job's latest scheduled time and prunes old records.
+// catchUp claims every job's latest scheduled time now (one insert each) and
+// runs the claimed ones in the background, so the server does not wait for
+// them; then it prunes old records. The caller holds s.mu.
 func (s *Scheduler) catchUp() {
 	for _, e := range s.entries {
-		if e.sched != nil {
-			s.fire(e, service.JobCatchUp)
+		if e.sched == nil {
+			continue
 		}
+		s.runs.Add(1)
+		if key, t, ok := s.claimDue(e, service.JobCatchUp); ok {
+			go s.execute(e, key, service.JobCatchUp, t)
+		} else {
+			s.runs.Done()
+		}
+	}
+	s.runs.Add(1)
+	go func() {
+		defer s.runs.Done()
+		s.prune()
+	}()
+}
+
+// fire runs e for its latest scheduled time at or before now, unless another
+// replica claimed that time first; cron calls it.
+func (s *Scheduler) fire(e *entry, kind string) {
+	if !s.begin() {
+		return
+	}
+	if key, t, ok := s.claimDue(e, kind); ok {
+		s.execute(e, key, kind, t)
+	} else {
+		s.runs.Done()
 	}
 	s.prune()
 }
 
-// fire runs e for its latest scheduled time at or before now, unless another
-// replica claimed that time first.
-func (s *Scheduler) fire(e *entry, kind string) {
-	t := lastAtOrBefore(e.sched, s.now())
+// claimDue claims e's latest scheduled time at or before now; ok is false
+// when there is none or another replica has it.
+func (s *Scheduler) claimDue(e *entry, kind string) (key string, t time.Time, ok bool) {
+	t = lastAtOrBefore(e.sched, s.now())
 	if t.IsZero() {
-		return
+		return "", t, false
 	}
-	key := e.job.Name + ":" + t.UTC().Format(time.RFC3339)
-	if s.claim(e, key, kind, t) {
-		s.runs.Add(1)
-		s.execute(e, key, kind, t)
-	}
-	if kind == service.JobScheduled {
-		s.prune()
-	}
+	key = e.job.Name + ":" + t.UTC().Format(time.RFC3339)
+	return key, t, s.claim(e, key, kind, t)
 }
 
 // RunNow starts job name at once, in the background, under a key of its own
@@ -241,17 +260,19 @@ func (s *Scheduler) RunNow(ctx context.Context, by domain.Scope, name string) (s
 	if e == nil {
 		return "", domain.ErrNotFound
 	}
+	if !s.begin() {
+		return "", errors.New("jobs: the scheduler is stopping")
+	}
 	now := s.now()
 	key := fmt.Sprintf("%s:manual:%d", name, now.Unix())
 	if err := s.svc.ClaimJobRun(ctx, s.record(e, key, service.JobManual, now)); err != nil {
+		s.runs.Done()
 		return "", err
 	}
 	if !by.Tenant.IsZero() {
-		if err := s.svc.AuditJobRun(ctx, by, name); err != nil {
-			return "", err
-		}
+		// The run is claimed: it goes ahead even if the audit fails (logged).
+		_ = s.svc.AuditJobRun(ctx, by, name)
 	}
-	s.runs.Add(1)
 	go s.execute(e, key, service.JobManual, now)
 	return key, nil
 }
@@ -277,6 +298,18 @@ func (s *Scheduler) record(e *entry, key, kind string, scheduled time.Time) stor
 		StartedAt: now, HeartbeatAt: now}
 }
 
+// begin counts a run that is about to start, so Stop waits for it; false
+// means the scheduler is stopping and nothing may start.
+func (s *Scheduler) begin() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.stopped {
+		return false
+	}
+	s.runs.Add(1)
+	return true
+}
+
 // claim inserts the run record; false means another replica has it.
 func (s *Scheduler) claim(e *entry, key, kind string, scheduled time.Time) bool {
 	err := s.svc.ClaimJobRun(s.base, s.record(e, key, kind, scheduled))
@@ -292,7 +325,7 @@ func (s *Scheduler) claim(e *entry, key, kind string, scheduled time.Time) bool 
 }
 
 // execute runs a claimed job, renews its heartbeat meanwhile and records the
-// end. A panic becomes the run's error; runs.Done is called at the end.
+// end. A panic becomes the run's error. It ends the run begin counted.
 func (s *Scheduler) execute(e *entry, key, kind string, scheduled time.Time) {
 	defer s.runs.Done()
 	ctx, cancel := context.WithCancel(s.base)

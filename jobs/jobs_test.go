@@ -338,3 +338,32 @@ func TestRunNowAndFailures(t *testing.T) {
 		t.Errorf("audit log %+v: want three job.run entries by the admin", log)
 	}
 }
+
+// TestCatalog: every job of the catalog has a name its variable can carry and
+// a default spec that parses, and runs against the real service.
+func TestCatalog(t *testing.T) {
+	ctx := context.Background()
+	clk := &clock{t: time.Date(2026, 3, 14, 10, 0, 0, 0, time.UTC)}
+	st := storetest.New(t)
+	svc := newService(t, st, clk)
+	s := newScheduler(t, svc, clk, "a", Catalog(svc), nil)
+	for _, e := range s.entries {
+		if strings.Trim(e.job.Name, "abcdefghijklmnopqrstuvwxyz0123456789_") != "" || e.sched == nil {
+			t.Errorf("job %q: want a lower-case name and a default schedule", e.job.Name)
+		}
+		key, err := s.RunNow(ctx, domain.Scope{Role: domain.RoleAdmin}, e.job.Name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		clk.Add(time.Second)
+		defer func() {
+			r, err := st.JobRunByKey(ctx, key)
+			if err != nil || service.JobRunStatus(*r, clk.Now()) != service.JobOK {
+				t.Errorf("%s on an empty database: %+v, %v", key, r, err)
+			}
+		}()
+	}
+	if err := s.Stop(ctx); err != nil {
+		t.Fatal(err)
+	}
+}
