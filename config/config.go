@@ -28,6 +28,11 @@ type Config struct {
 	LogLevel   string   // LOTSE_LOG_LEVEL: debug, info, warn, error
 	Proxies    []string // LOTSE_TRUSTED_PROXIES: addresses or CIDRs whose X-Forwarded-For is believed
 	ShutdownIn time.Duration
+	// Jobs runs the scheduled jobs in this process (LOTSE_JOBS, default on).
+	Jobs bool
+	// JobSpecs are the LOTSE_JOB_<NAME> overrides of job schedules, by lower-case
+	// job name; package jobs checks names and specs when serve starts.
+	JobSpecs map[string]string
 }
 
 // Var describes one environment variable for `lotse help` and the README.
@@ -47,6 +52,8 @@ var Vars = []Var{
 	{"LOTSE_SECRET", "(random per start)", "at least 32 characters; signs sessions and mailed links, so set it in production"},
 	{"LOTSE_LOG_LEVEL", "info", "debug, info, warn or error"},
 	{"LOTSE_TRUSTED_PROXIES", "", "comma-separated IPs or CIDRs of reverse proxies whose X-Forwarded-For names the client; empty trusts none"},
+	{"LOTSE_JOBS", "on", "on or off: whether this process runs the scheduled jobs (any number of replicas may; each run happens once)"},
+	{"LOTSE_JOB_<NAME>", "(the job's own)", "schedule of job <name> in Europe/Berlin: a cron spec with 5 or 6 fields (seconds first), @daily, @every 10m, or off"},
 }
 
 // Load reads the environment through getenv (os.Getenv in production) and
@@ -94,6 +101,12 @@ func Load(getenv func(string) string) (Config, error) {
 		}
 		c.Proxies = append(c.Proxies, p)
 	}
+	switch jobs := get("LOTSE_JOBS", "on"); jobs {
+	case "on", "off":
+		c.Jobs = jobs == "on"
+	default:
+		errs = append(errs, fmt.Errorf("LOTSE_JOBS: want on or off, got %q", jobs))
+	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":
 	default:
@@ -111,7 +124,37 @@ func validProxy(s string) bool {
 }
 
 // FromEnv loads the configuration from the process environment.
-func FromEnv() (Config, error) { return Load(os.Getenv) }
+func FromEnv() (Config, error) {
+	c, err := Load(os.Getenv)
+	specs, serr := JobSpecs(os.Environ())
+	c.JobSpecs = specs
+	return c, errors.Join(err, serr)
+}
+
+// JobSpecs collects the LOTSE_JOB_<NAME>=spec entries of environ (KEY=value
+// strings) by lower-case name. A name must be letters, digits and "_"; an
+// empty spec means the job's default.
+func JobSpecs(environ []string) (map[string]string, error) {
+	out := map[string]string{}
+	var errs []error
+	for _, kv := range environ {
+		k, v, _ := strings.Cut(kv, "=")
+		name, ok := strings.CutPrefix(k, "LOTSE_JOB_")
+		if !ok {
+			continue
+		}
+		v = strings.TrimSpace(v)
+		switch {
+		case name == "" || strings.Trim(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") != "":
+			errs = append(errs, fmt.Errorf("%s: a job name is upper-case letters, digits and _", k))
+		case v == "":
+			// Empty means the default, as for every other variable.
+		default:
+			out[strings.ToLower(name)] = v
+		}
+	}
+	return out, errors.Join(errs...)
+}
 
 // SecureCookies reports whether cookies must carry the Secure flag.
 func (c Config) SecureCookies() bool { return strings.HasPrefix(c.BaseURL, "https://") }

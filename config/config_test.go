@@ -59,3 +59,39 @@ func TestLoadTrustedProxies(t *testing.T) {
 		t.Errorf("proxies: %q", got)
 	}
 }
+
+func TestLoadJobs(t *testing.T) {
+	c, err := Load(env(nil))
+	if err != nil || !c.Jobs {
+		t.Errorf("default: jobs %v, err %v; want on", c.Jobs, err)
+	}
+	c, err = Load(env(map[string]string{"LOTSE_JOBS": "off"}))
+	if err != nil || c.Jobs {
+		t.Errorf("LOTSE_JOBS=off: jobs %v, err %v", c.Jobs, err)
+	}
+	if _, err := Load(env(map[string]string{"LOTSE_JOBS": "no"})); err == nil || !strings.Contains(err.Error(), "LOTSE_JOBS") {
+		t.Errorf("LOTSE_JOBS=no: want an error naming it, got %v", err)
+	}
+}
+
+func TestJobSpecs(t *testing.T) {
+	got, err := JobSpecs([]string{"PATH=/bin", "LOTSE_JOB_NIGHTLY_PROPOSALS= 0 30 2 * * * ", "LOTSE_JOB_TEST_TICK=@every 1s",
+		"LOTSE_JOBS=on", "LOTSE_JOB_DIGEST=off", "LOTSE_JOB_EMPTY= "})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{"nightly_proposals": "0 30 2 * * *", "test_tick": "@every 1s", "digest": "off"}
+	if len(got) != len(want) {
+		t.Errorf("got %v, want %v", got, want)
+	}
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("%s: %q, want %q", k, got[k], v)
+		}
+	}
+	for _, bad := range []string{"LOTSE_JOB_=x", "LOTSE_JOB_night-ly=x"} {
+		if _, err := JobSpecs([]string{bad}); err == nil || !strings.Contains(err.Error(), "LOTSE_JOB_") {
+			t.Errorf("%s: want an error naming the variable, got %v", bad, err)
+		}
+	}
+}

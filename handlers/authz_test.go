@@ -16,6 +16,7 @@ import (
 
 	"lotse/domain"
 	"lotse/handlers"
+	"lotse/jobs"
 	"lotse/service"
 )
 
@@ -134,6 +135,12 @@ func authzTable() []authzRow {
 		{method: "POST", route: "/volunteers/:id/background-check/delete", body: func(*authzFixture, int) url.Values { return url.Values{} },
 			want: [nCallers]int{redirect, redirect, forbidden, notFound, notFound, redirect, redirect}},
 		{method: "GET", route: "/admin/outbox", want: [nCallers]int{redirect, redirect, forbidden, forbidden, ok, forbidden, ok}, scoped: true},
+		// Run records are global: admins of every tenant see them and may
+		// start a job (the test tick; the scheduler's clock moves a second per
+		// call, so the two admins' starts do not share a key).
+		{method: "GET", route: "/admin/jobs", want: [nCallers]int{redirect, redirect, forbidden, forbidden, ok, forbidden, ok}},
+		{method: "POST", route: "/admin/jobs/:name/run", body: func(*authzFixture, int) url.Values { return url.Values{} },
+			want: [nCallers]int{redirect, redirect, forbidden, forbidden, redirect, forbidden, redirect}},
 		{method: "GET", route: "/requests", want: staffList, scoped: true},
 		{method: "GET", route: "/requests/new", want: [nCallers]int{redirect, redirect, forbidden, ok, ok, ok, ok}},
 		// Outside callers may open the form but cannot file in a municipality not theirs.
@@ -251,6 +258,7 @@ func TestAuthorizationTable(t *testing.T) {
 		t.Fatal(err)
 	}
 	h.Proxies = []string{"127.0.0.1", "::1"}
+	h.Jobs = newTestJobs(t, a.svc)
 	engine := h.Router()
 	srv := httptest.NewServer(engine)
 	t.Cleanup(srv.Close)
@@ -298,6 +306,7 @@ func TestAuthorizationTable(t *testing.T) {
 			}
 			path = strings.Replace(path, ":id", target.Hex(), 1)
 			path = strings.Replace(path, ":request", target.Hex(), 1)
+			path = strings.Replace(path, ":name", jobs.TickName, 1)
 
 			before := a.auditCount(t)
 			status, page := c.do(t, srv.URL, row, path, f, who)

@@ -20,6 +20,8 @@ type Handler struct {
 	// Proxies are the reverse proxies whose X-Forwarded-For is believed; without
 	// them every client behind a proxy would share one rate-limit bucket.
 	Proxies []string
+	// Jobs is the scheduler behind /admin/jobs; nil lists stored runs only.
+	Jobs JobRunner
 
 	pages *pageSet
 }

@@ -368,6 +368,44 @@ func pageCases(t *testing.T, f renderFixture) []pageCase {
 		pageCase{name: "empty", page: "outbox", path: "/admin/outbox", titleKey: "outbox.title", user: f.admin},
 	)
 
+	// The jobs page as pageJobs builds it: a nightly job with a run in every
+	// state and trigger, a job off its schedule, and the runs of a job the
+	// catalog no longer has.
+	jnow := time.Date(2026, 3, 14, 10, 0, 0, 0, time.UTC)
+	night := time.Date(2026, 3, 14, 1, 30, 0, 0, time.UTC)
+	jobRuns := []store.JobRun{
+		{Key: "nightly_proposals:manual:1773482340", Job: "nightly_proposals", Kind: service.JobManual, Replica: "lotse-2:41",
+			ScheduledAt: jnow.Add(-time.Minute), StartedAt: jnow.Add(-time.Minute), HeartbeatAt: jnow.Add(-20 * time.Second)},
+		{Key: "nightly_proposals:2026-03-14T01:30:00Z", Job: "nightly_proposals", Kind: service.JobScheduled, Replica: "lotse-1:17",
+			ScheduledAt: night, StartedAt: night.Add(40 * time.Millisecond), HeartbeatAt: night.Add(1274 * time.Millisecond),
+			EndedAt: night.Add(1274 * time.Millisecond), Count: 17},
+		{Key: "nightly_proposals:2026-03-13T01:30:00Z", Job: "nightly_proposals", Kind: service.JobCatchUp, Replica: "lotse-1:17",
+			ScheduledAt: night.Add(-24 * time.Hour), StartedAt: night.Add(-20 * time.Hour), HeartbeatAt: night.Add(-20 * time.Hour),
+			EndedAt: night.Add(-20 * time.Hour), Error: "store: list tenants: connection refused"},
+		{Key: "nightly_proposals:2026-03-12T01:30:00Z", Job: "nightly_proposals", Kind: service.JobScheduled, Replica: "lotse-3:9",
+			ScheduledAt: night.Add(-48 * time.Hour), StartedAt: night.Add(-48 * time.Hour), HeartbeatAt: night.Add(-48 * time.Hour)},
+		{Key: "old_digest:2026-03-01T06:00:00Z", Job: "old_digest", Kind: service.JobScheduled, Replica: "lotse-1:17",
+			ScheduledAt: night.Add(-13 * 24 * time.Hour), StartedAt: night.Add(-13 * 24 * time.Hour),
+			HeartbeatAt: night.Add(-13 * 24 * time.Hour), EndedAt: night.Add(-13 * 24 * time.Hour), Count: 3},
+	}
+	jobInfos := []service.JobInfo{{Name: "nightly_proposals", Spec: "0 30 2 * * *", Next: night.Add(24 * time.Hour)},
+		{Name: "test_tick", Spec: "off"}}
+	cases = append(cases,
+		pageCase{name: "runs", page: "jobs", path: "/admin/jobs", titleKey: "jobs.title", user: f.admin,
+			data: jobsPage{Jobs: jobRows(jobInfos, jobRuns, jnow), Started: "nightly_proposals"},
+			want: []string{"nightly_proposals", "0 30 2 * * *", "2026-03-15 02:30:00", "2026-03-14 02:30:00", "1.234s", "<td>17</td>",
+				"store: list tenants: connection refused", "lotse-3:9", "old_digest", `action="/admin/jobs/nightly_proposals/run"`,
+				`action="/admin/jobs/test_tick/run"`},
+			wantIn: map[string][]string{
+				"de": {"läuft", "erfolgreich", "fehlgeschlagen", "abgebrochen (Server ausgefallen)", "von Hand", "planmäßig", "nachgeholt",
+					"abgeschaltet (nur von Hand)", "nicht mehr im Katalog", "Die Aufgabe nightly_proposals wurde gestartet."},
+				"en": {"running", "succeeded", "failed", "abandoned (server gone)", "by hand", "scheduled", "caught up",
+					"off (by hand only)", "no longer in the catalog", "The job nightly_proposals has started."},
+			}},
+		pageCase{name: "none", page: "jobs", path: "/admin/jobs", titleKey: "jobs.title", user: f.admin, data: jobsPage{},
+			wantIn: map[string][]string{"de": {"Es sind keine Aufgaben eingerichtet."}, "en": {"No jobs are configured."}}},
+	)
+
 	// The volunteer's offer as pageOfferShow and pageOfferAnswer build it: open
 	// with a date, open with weekly times, just accepted, declined before and
 	// now refused, closed meanwhile. Nobody is signed in.

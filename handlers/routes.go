@@ -36,6 +36,8 @@ func (h *Handler) routes(r *gin.Engine) {
 
 	adminPages := pages.Group("/admin", h.requirePage(domain.RoleAdmin))
 	adminPages.GET("/outbox", h.pageOutbox)
+	adminPages.GET("/jobs", h.pageJobs)
+	adminPages.POST("/jobs/:name/run", h.pageJobRun)
 
 	// JSON API: no cookies needed for public endpoints; staff endpoints accept the
 	// session cookie or a bearer token. CSRF does not apply: a cross-site form

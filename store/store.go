@@ -38,8 +38,12 @@ type Options struct {
 	URI      string // MongoDB connection string; empty starts the embedded database
 	DataDir  string // directory of the embedded database
 	Database string // database name
-	Listen   string // embedded only: TCP address FerretDB listens on (default 127.0.0.1:0)
-	Logger   *slog.Logger
+	// Listen, embedded only, serves the database to other processes on this
+	// TCP address (`lotse db`), through a gate that keeps FerretDB's
+	// read-modify-write commands atomic across clients (gate.go). Empty: a
+	// random loopback port for this process alone.
+	Listen string
+	Logger *slog.Logger
 }
 
 // Store is the handle every other layer uses. It is safe for concurrent use.
@@ -60,6 +64,7 @@ type Store struct {
 	outbox, mailLog, usedLinks, rateLimits *mongo.Collection
 	audit, auditHeads                      *mongo.Collection
 	proposals, matches                     *mongo.Collection
+	jobRuns                                *mongo.Collection
 }
 
 // Open connects to MongoDB at opts.URI, or starts the embedded FerretDB in
@@ -134,6 +139,7 @@ func New(client *mongo.Client, database string, embedded bool) *Store {
 		auditHeads:      db.Collection("audit_heads"),
 		proposals:       db.Collection("proposals"),
 		matches:         db.Collection("matches"),
+		jobRuns:         db.Collection("job_runs"),
 	}
 }
 
@@ -176,15 +182,11 @@ func startEmbedded(opts Options) (string, func(), error) {
 	if err != nil {
 		return "", nil, err
 	}
-	listen := opts.Listen
-	if listen == "" {
-		listen = "127.0.0.1:0"
-	}
 	// FerretDB logs whole wire messages when a command fails, and those carry
 	// personal data: keep only its errors, without attributes.
 	quiet := slog.New(errorsOnly{opts.Logger.Handler()})
 	f, err := ferretdb.New(&ferretdb.Config{
-		Listener:  ferretdb.ListenerConfig{TCP: listen},
+		Listener:  ferretdb.ListenerConfig{TCP: "127.0.0.1:0"},
 		Handler:   "sqlite",
 		SQLiteURL: "file:" + dir + "/",
 		Logger:    quiet,
@@ -206,7 +208,16 @@ func startEmbedded(opts Options) (string, func(), error) {
 		unlock()
 		return "", nil, err
 	}
-	return uri, func() { cancel(); <-done; unlock() }, nil
+	stop := func() { cancel(); <-done; unlock() }
+	if opts.Listen == "" {
+		return uri, stop, nil
+	}
+	addr, stopGate, err := startGate(opts.Listen, strings.TrimSuffix(strings.TrimPrefix(uri, "mongodb://"), "/"))
+	if err != nil {
+		stop()
+		return "", nil, err
+	}
+	return "mongodb://" + addr + "/", func() { stopGate(); stop() }, nil
 }
 
 // waitForListener returns the URI once FerretDB accepts connections; MongoDBURI

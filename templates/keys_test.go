@@ -40,6 +40,8 @@ func dynamicKeys(tr *templates.Translator) map[string][]string {
 	}
 	return map[string][]string{
 		"daypart.":          domain.DayParts,
+		"jobs.kind.":        {"scheduled", "catchup", "manual"},
+		"jobs.status.":      {"running", "ok", "failed", "abandoned"},
 		"lang.":             domain.Languages,
 		"langname.":         tr.Langs(),
 		"level.":            domain.LanguageLevels,

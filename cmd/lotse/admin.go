@@ -77,7 +77,7 @@ func runAudit(ctx context.Context, cfg config.Config, args []string) error {
 // so other lotse processes can share it through MONGODB_URI.
 func runDB(ctx context.Context, cfg config.Config, args []string) error {
 	fs := flag.NewFlagSet("db", flag.ContinueOnError)
-	addr := fs.String("addr", "127.0.0.1:27017", "address to listen on (keep it on loopback)")
+	addr := fs.String("addr", "127.0.0.1:27018", "address to listen on (keep it on loopback)")
 	if err := fs.Parse(args); err != nil {
 		return usageError{err}
 	}

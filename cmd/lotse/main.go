@@ -32,7 +32,8 @@ func commands() []command {
 		{"user", "user add -tenant T -email E -role admin|coordinator|accountant [-municipality AGS …]", "add a staff user; the password is read from stdin", runUserCmd},
 		{"token", "token create -email E [-name N]", "create a personal API token and print it once", runTokenCmd},
 		{"audit", "audit verify", "check every tenant's hash-chained audit log", runAudit},
-		{"db", "db [-addr 127.0.0.1:27017]", "serve the embedded database on a local port, so several lotse processes can share it via MONGODB_URI", runDB},
+		{"job", "job list | job run NAME", "list the scheduled jobs, or run one now under its lease (serve runs them on schedule)", runJobCmd},
+		{"db", "db [-addr 127.0.0.1:27018]", "serve the embedded database on a local port, so several lotse processes can share it via MONGODB_URI", runDB},
 		{"match", "match -in FILE -out FILE [-edges FILE] [-workers N]", "compute the optimal assignment of a scenario file (- for stdin/stdout)", runMatch},
 		{"version", "version", "print the version", func(context.Context, config.Config, []string) error {
 			fmt.Println("lotse", version)

@@ -14,6 +14,7 @@ import (
 	"lotse/demo"
 	"lotse/geo"
 	"lotse/handlers"
+	"lotse/jobs"
 	"lotse/mail"
 	"lotse/service"
 	"lotse/store"
@@ -82,6 +83,13 @@ func runServe(ctx context.Context, cfg config.Config, args []string) error {
 		return err
 	}
 	h.Proxies = cfg.Proxies
+	// The schedule is checked before the server listens, so a wrong
+	// LOTSE_JOB_<NAME> stops the start with the variable named.
+	sched, err := jobs.New(a.svc, a.log, jobs.Catalog(a.svc), jobs.Options{Specs: cfg.JobSpecs})
+	if err != nil {
+		return invalidInput{fmt.Errorf("configuration: %w", err)}
+	}
+	h.Jobs = sched
 	srv := &http.Server{
 		Addr: cfg.Addr, Handler: h.Router(),
 		ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
@@ -104,6 +112,20 @@ func runServe(ctx context.Context, cfg config.Config, args []string) error {
 	} else {
 		a.log.Info("no LOTSE_SMTP_URL: mail stays in the outbox, admins read it at /admin/outbox")
 	}
+	if cfg.Jobs {
+		sched.Start()
+	} else {
+		a.log.Info("LOTSE_JOBS=off: this process runs no scheduled jobs (admins can still run one now)")
+	}
+	// Runs the scheduler started finish, or are cancelled, before the
+	// database closes (a.close, deferred earlier, runs later).
+	defer func() {
+		jctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownIn)
+		defer cancel()
+		if err := sched.Stop(jctx); err != nil {
+			a.log.Warn("stopping jobs", "err", err)
+		}
+	}()
 	a.log.Info("lotse listening", "addr", ln.Addr().String(), "base_url", cfg.BaseURL,
 		"embedded_db", a.st.Embedded(), "startup_ms", time.Since(start).Milliseconds(), "version", version)
 

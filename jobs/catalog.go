@@ -1,0 +1,32 @@
+package jobs
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"lotse/service"
+)
+
+// Catalog lists every job with its default schedule (Europe/Berlin). Adding a
+// job is one line here: a name, a spec, and a function calling service that
+// selects its work by state, so running it twice does nothing twice.
+func Catalog(svc *service.Service) []Job {
+	return []Job{
+		{Name: "nightly_proposals", Spec: "0 30 2 * * *", Run: func(ctx context.Context, _ time.Time) (int, error) { return svc.ProposeAll(ctx) }},
+	}
+}
+
+// TickName is the name of the Tick job.
+const TickName = "test_tick"
+
+// Tick is a job that does nothing but leave its run record. It is not in the
+// Catalog: LOTSE_JOB_TEST_TICK="@every 1s" adds it, so a test (or an operator
+// checking a new multi-replica setup) can watch "exactly once per scheduled
+// time" at a per-second pace without running real work.
+func Tick(spec string) Job {
+	return Job{Name: TickName, Spec: spec, Run: func(context.Context, time.Time) (int, error) { return 1, nil }}
+}
+
+// EnvVar is the variable that sets job name's spec: LOTSE_JOB_<NAME>.
+func EnvVar(name string) string { return "LOTSE_JOB_" + strings.ToUpper(name) }
