@@ -33,6 +33,7 @@ func (h *Handler) routes(r *gin.Engine) {
 
 	adminPages := pages.Group("/admin", h.requirePage(domain.RoleAdmin))
 	adminPages.GET("/outbox", h.pageOutbox)
+	adminPages.POST("/outbox/:key/resend", h.pageOutboxResend)
 
 	// JSON API: no cookies needed for public endpoints; staff endpoints accept the
 	// session cookie or a bearer token. CSRF does not apply: a cross-site form
@@ -73,13 +74,4 @@ func (h *Handler) pageHome(c *gin.Context) {
 
 func (h *Handler) pageAbout(c *gin.Context) {
 	h.render(c, http.StatusOK, "about", h.T.T(langOf(c), "about.title"), nil, nil)
-}
-
-func (h *Handler) pageOutbox(c *gin.Context) {
-	msgs, err := h.Svc.Outbox(c.Request.Context(), sessionUser(c).Scope())
-	if err != nil {
-		h.pageError(c, err)
-		return
-	}
-	h.render(c, http.StatusOK, "outbox", h.T.T(langOf(c), "outbox.title"), msgs, nil)
 }

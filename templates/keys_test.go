@@ -17,6 +17,7 @@ import (
 	"testing"
 
 	"lotse/domain"
+	"lotse/store"
 	"lotse/templates"
 )
 
@@ -49,6 +50,7 @@ func dynamicKeys(tr *templates.Translator) map[string][]string {
 		"request.priority.": priorities,
 		"proposal.factor.":  {"distance", "language", "availability", "skill", "priority", "load", "continuity"},
 		"match.reason.":     domain.RejectReasons,
+		"outbox.status.":    {store.OutboxPending, store.OutboxSending, store.OutboxFailed},
 		"proposal.reason.":  append(slices.Clone(domain.UnfilledReasons), "other"),
 		"request.status.": {
 			string(domain.RequestOpen), string(domain.RequestMatched),

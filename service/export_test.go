@@ -1,0 +1,19 @@
+package service
+
+import (
+	"context"
+
+	"lotse/domain"
+	"lotse/mail"
+)
+
+// QueueTestMail queues the already_registered mail for name under key, with
+// attachments, through queueMailWith: the outside tests' way into the outbox
+// as the use cases enter it.
+func (s *Service) QueueTestMail(ctx context.Context, tenant *domain.Tenant, key, to, lang, name string, attachments []mail.Attachment) error {
+	return s.queueMailWith(ctx, tenant.ID, key, to, lang, "already_registered",
+		alreadyRegisteredData(&domain.Volunteer{Name: name}, tenant), attachments)
+}
+
+// MailBackoffFor exposes the back-off after the given number of attempts.
+func (s *Service) MailBackoffFor(attempts int) int64 { return int64(s.mailBackoff(attempts)) }
