@@ -4,16 +4,23 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
 	"lotse/domain"
+	"lotse/geo"
 	"lotse/mail"
 	"lotse/mail/mailtest"
 	"lotse/service"
 	"lotse/store"
+	"lotse/store/storetest"
+	"lotse/templates"
 )
 
 // fakeClock is the one clock of a service and its store in dispatch tests.
@@ -40,6 +47,7 @@ func (c *fakeClock) Set(t time.Time) {
 type dispatchFixture struct {
 	svc    *service.Service
 	tn     *domain.Tenant
+	db     string // the database's name, for writing behind the store's back
 	clock  *fakeClock
 	smtp   *mailtest.Server
 	sender *mail.Sender
@@ -47,7 +55,22 @@ type dispatchFixture struct {
 
 func newDispatchFixture(t testing.TB) *dispatchFixture {
 	t.Helper()
-	svc, tn := newTestService(t)
+	st, db := storetest.NewNamed(t)
+	tr, err := templates.LoadTranslator()
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc, err := service.New(st, geo.Default(), tr, slog.New(slog.DiscardHandler), "http://lotse.test", []byte(strings.Repeat("k", 32)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc.ReproposeDelay = time.Hour
+	t.Cleanup(func() { svc.CloseProposals(false) })
+	tn := &domain.Tenant{Slug: "loerrach", Name: "Landkreis Lörrach", Kind: domain.KindLandkreis, PrivacyVersion: "2026-01",
+		Municipalities: []domain.Municipality{{AGS: "08336050", Name: "Lörrach", PLZ: []string{"79539"}}}}
+	if err := st.CreateTenant(context.Background(), tn); err != nil {
+		t.Fatal(err)
+	}
 	clock := &fakeClock{now: time.Date(2026, 3, 14, 9, 0, 0, 0, time.UTC)}
 	svc.Now = clock.Now
 	svc.Store.SetClock(clock.Now)
@@ -60,7 +83,7 @@ func newDispatchFixture(t testing.TB) *dispatchFixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &dispatchFixture{svc: svc, tn: tn, clock: clock, smtp: srv, sender: sender}
+	return &dispatchFixture{svc: svc, tn: tn, db: db, clock: clock, smtp: srv, sender: sender}
 }
 
 func (f *dispatchFixture) queue(t testing.TB, key, to string, att ...mail.Attachment) {
@@ -438,5 +461,41 @@ func TestDispatchCalendarInvite(t *testing.T) {
 		{"application/pdf", "attachment", "merkblatt.pdf", "multipart/mixed"}}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("MIME parts\n%v\nwant\n%v", got, want)
+	}
+}
+
+// TestDispatchFinishesLoggedMail: a dispatcher that died after logging the
+// mail as sent but before removing it from the outbox left it "sending"; the
+// next dispatcher finds it in the mail log and removes it without sending.
+func TestDispatchFinishesLoggedMail(t *testing.T) {
+	f := newDispatchFixture(t)
+	ctx := context.Background()
+	f.queue(t, "test:logged", rcpt)
+	m, err := f.svc.Store.ClaimMail(ctx, "test:logged", f.clock.Now().Add(time.Minute))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// MailSent is "log, then delete"; recreate the record to stand for the
+	// delete that never happened.
+	if err := f.svc.Store.MailSent(ctx, m); err != nil {
+		t.Fatal(err)
+	}
+	client, err := mongo.Connect(options.Client().ApplyURI(f.svc.Store.URI()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer client.Disconnect(ctx)
+	if _, err := client.Database(f.db).Collection("outbox").InsertOne(ctx, m); err != nil {
+		t.Fatal(err)
+	}
+	f.clock.Set(f.clock.Now().Add(time.Minute))
+	if n := f.dispatch(t); n != 0 {
+		t.Fatalf("sent %d", n)
+	}
+	if got := len(f.smtp.Messages()); got != 0 {
+		t.Errorf("%d messages sent for a mail already in the log", got)
+	}
+	if _, err := f.svc.Store.OutboxMail(ctx, f.tn.ID, "test:logged"); !errors.Is(err, domain.ErrNotFound) {
+		t.Errorf("record still in the outbox: %v", err)
 	}
 }

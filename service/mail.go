@@ -208,9 +208,11 @@ const (
 //
 // So in normal operation every message is sent exactly once. The remaining
 // at-least-once window is between the server's "250 OK" after DATA (the mail
-// is delivered) and step 3 being written: if the process dies there (SIGKILL,
-// power loss, OOM) or cannot reach the database, the message stays "sending"
-// and is sent again once its lease expires. At most the messages in flight at
+// is delivered) and the mail-log entry of step 3: if the process dies there
+// (SIGKILL, power loss, OOM) or cannot reach the database, the message stays
+// "sending" and is sent again once its lease expires. (A death after the log
+// entry but before the record's removal sends nothing twice: a re-claimed
+// message is checked against the mail log first.) At most the messages in flight at
 // that moment can be duplicated: MailWorkers per dead dispatcher. The resent
 // copy carries the same Message-ID, so receiving systems and mail clients that
 // deduplicate by it show it once. A message that crashes its dispatcher again
@@ -295,6 +297,17 @@ func (s *Service) deliver(ctx context.Context, sender *mail.Sender, m store.Outb
 	// From here on the claim is ours: finish even if ctx ends, so a stopping
 	// process leaves no message "sending" behind to be sent twice.
 	bg := context.WithoutCancel(ctx)
+	if m.Attempts > 1 {
+		// An earlier claim may have sent it and died between writing the
+		// mail log and deleting the record: finish that instead of sending.
+		done, err := s.Store.MailHandled(bg, m.Key)
+		if err != nil {
+			return false, true, err
+		}
+		if done {
+			return false, true, s.Store.MailSent(bg, m)
+		}
+	}
 	if m.Attempts > s.maxAttempts() {
 		// Every earlier claim ended without a recorded outcome: the message
 		// stops its dispatchers (or they keep dying with it). Give it up

@@ -2,10 +2,12 @@ package store
 
 import (
 	"context"
+	"errors"
 	"sort"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"lotse/domain"
@@ -104,11 +106,11 @@ func (s *Store) Enqueue(ctx context.Context, tenant domain.ID, m OutboxMessage) 
 			return false, err
 		}
 	}
-	n, err := s.mailLog.CountDocuments(ctx, bson.D{{Key: "_id", Value: m.Key}})
+	logged, err := s.MailHandled(ctx, m.Key)
 	if err != nil {
-		return true, wrap(err, "enqueue mail")
+		return true, err
 	}
-	if n > 0 {
+	if logged {
 		_, err := s.outbox.DeleteOne(ctx, bson.D{{Key: "_id", Value: m.Key}})
 		return false, wrap(err, "enqueue mail")
 	}
@@ -117,9 +119,15 @@ func (s *Store) Enqueue(ctx context.Context, tenant domain.ID, m OutboxMessage) 
 
 // MailHandled reports whether the mail with key was sent (or, before failed
 // mail stayed in the outbox, given up).
+//
+// It uses FindOne by _id, not CountDocuments: FerretDB answers only that from
+// SQLite's primary key, where a count scans the whole (ever growing) log.
 func (s *Store) MailHandled(ctx context.Context, key string) (bool, error) {
-	n, err := s.mailLog.CountDocuments(ctx, bson.D{{Key: "_id", Value: key}})
-	return n > 0, wrap(err, "mail log")
+	err := s.mailLog.FindOne(ctx, bson.D{{Key: "_id", Value: key}}).Err()
+	if errors.Is(err, mongo.ErrNoDocuments) {
+		return false, nil
+	}
+	return err == nil, wrap(err, "mail log")
 }
 
 // DueMail returns up to limit outbox messages that a dispatcher may claim now

@@ -1,0 +1,276 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"lotse/domain"
+	"lotse/mail"
+	"lotse/mail/mailtest"
+	"lotse/service"
+	"lotse/store"
+)
+
+// childEnv marks a run of this test binary as the kill test's child: it then
+// is `lotse` with the arguments that follow, not a test run.
+const childEnv = "LOTSE_TEST_CHILD"
+
+func TestMain(m *testing.M) {
+	if os.Getenv(childEnv) == "1" {
+		os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+	}
+	os.Exit(m.Run())
+}
+
+// Kill test settings: a short lease so the messages in flight at the kill
+// come back soon; the dispatcher's tick (dispatchTick) finds them after that.
+const (
+	killMails   = 500
+	killAfter   = 200
+	killWorkers = service.DefaultMailWorkers
+	killLease   = 5 * time.Second
+	killFrom    = "Lotse <noreply@lotse.example.org>"
+)
+
+// TestDispatchSurvivesSIGKILL queues 500 mails, lets a child `lotse serve`
+// dispatch them to an in-process SMTP server, kills it with SIGKILL once 200
+// have arrived and starts it again on the same data directory. Every mail
+// must arrive; duplicates are allowed only for the messages in flight at the
+// kill (accepted by the server, not yet recorded), at most one per worker.
+//
+// The child is this test binary run again with LOTSE_TEST_CHILD=1 (see
+// TestMain), which runs exactly what the lotse binary runs, without a second
+// build.
+func TestDispatchSurvivesSIGKILL(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: the kill test starts and kills a lotse serve process (about 20 s)")
+	}
+	ctx := context.Background()
+	dir := t.TempDir()
+	smtp := mailtest.NewServer(t)
+	keys := seedOutbox(t, dir, killMails)
+	idDomain := "lotse.example.org"
+	keyOf := make(map[string]string, len(keys)) // Message-ID → key
+	for _, k := range keys {
+		keyOf[mail.MessageID(k, idDomain)] = k
+	}
+
+	start := time.Now()
+	first := startChild(t, dir, smtp.URL(), "first")
+	smtp.WaitFor(t, killAfter, 60*time.Second)
+	if err := first.cmd.Process.Kill(); err != nil { // SIGKILL: no cleanup at all
+		t.Fatal(err)
+	}
+	_ = first.cmd.Wait()
+	killed := time.Now()
+	// A delivery the child finished writing just before dying may still be
+	// taken in by the server; give it a moment before counting.
+	time.Sleep(300 * time.Millisecond)
+	atKill := len(smtp.Messages())
+	t.Logf("killed the first dispatcher after %d of %d mails had arrived (%.1f s)", atKill, killMails, killed.Sub(start).Seconds())
+
+	second := startChild(t, dir, smtp.URL(), "second")
+	// Wait for every key, then until the lease of the messages claimed at the
+	// kill has run out and the next tick has had time to resend them, and the
+	// server has been quiet for a second.
+	deadline := time.Now().Add(60 * time.Second)
+	var msgs []mailtest.Received
+	lastCount, lastChange := 0, time.Now()
+	for {
+		msgs = smtp.Messages()
+		if len(msgs) != lastCount {
+			lastCount, lastChange = len(msgs), time.Now()
+		}
+		if distinct(msgs) == killMails && time.Since(killed) > killLease+dispatchTick+2*time.Second &&
+			time.Since(lastChange) > time.Second {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("after 60 s: %d of %d mails arrived (%d messages)\nfirst child:\n%s\nsecond child:\n%s",
+				distinct(msgs), killMails, len(msgs), first.log(), second.log())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	second.stop(t)
+	total := time.Since(start)
+
+	// Every key arrived; which arrived more than once, and when first.
+	count := map[string]int{}
+	firstAt := map[string]int{}
+	for i, m := range msgs {
+		k, ok := keyOf[m.Header.Get("Message-Id")]
+		if !ok {
+			t.Fatalf("message %d has an unknown Message-ID %q", i, m.Header.Get("Message-Id"))
+		}
+		if count[k] == 0 {
+			firstAt[k] = i
+		}
+		count[k]++
+	}
+	var dups []string
+	for _, k := range keys {
+		switch n := count[k]; {
+		case n == 0:
+			t.Errorf("mail %s never arrived", k)
+		case n > 2:
+			t.Errorf("mail %s arrived %d times", k, n)
+		case n == 2:
+			dups = append(dups, k)
+			// A duplicate is a message that was in flight at the kill: its
+			// first copy arrived before the kill.
+			if firstAt[k] >= atKill {
+				t.Errorf("mail %s duplicated but first arrived after the kill (#%d of %d)", k, firstAt[k]+1, atKill)
+			}
+		}
+	}
+	if len(dups) > killWorkers {
+		t.Errorf("%d duplicates %v, want at most %d (one per worker in flight at the kill)", len(dups), dups, killWorkers)
+	}
+	t.Logf("kill test: %d mails, %d messages received, %d duplicate(s) %v (bound %d), %.1f s in all",
+		killMails, len(msgs), len(dups), dups, killWorkers, total.Seconds())
+
+	// The database agrees: nothing left in the outbox, every key in the log.
+	st, err := store.Open(ctx, store.Options{DataDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close(ctx)
+	tenants, err := st.Tenants(ctx)
+	if err != nil || len(tenants) != 1 {
+		t.Fatalf("tenants: %v, %v", tenants, err)
+	}
+	if left, err := st.Outbox(ctx, tenants[0].ID); err != nil || len(left) != 0 {
+		t.Errorf("outbox after the run: %d messages (%v)", len(left), err)
+	}
+	for _, k := range keys {
+		if done, err := st.MailHandled(ctx, k); err != nil || !done {
+			t.Errorf("mail %s not in the mail log (%v)", k, err)
+			break
+		}
+	}
+}
+
+// seedOutbox creates a tenant and queues n mails in the embedded database in
+// dir, then closes it, and returns their keys.
+func seedOutbox(t *testing.T, dir string, n int) []string {
+	t.Helper()
+	ctx := context.Background()
+	st, err := store.Open(ctx, store.Options{DataDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		if err := st.Close(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}()
+	tn := &domain.Tenant{Slug: "killtest", Name: "Kill-Test", Kind: domain.KindStadt, PrivacyVersion: "2026-01",
+		Municipalities: []domain.Municipality{{AGS: "08311000", Name: "Freiburg im Breisgau", PLZ: []string{"79098"}}}}
+	if err := st.CreateTenant(ctx, tn); err != nil {
+		t.Fatal(err)
+	}
+	keys := make([]string, n)
+	for i := range n {
+		keys[i] = fmt.Sprintf("killtest:%03d", i)
+		ok, err := st.Enqueue(ctx, tn.ID, store.OutboxMessage{Key: keys[i], To: fmt.Sprintf("person%03d@example.net", i),
+			Subject: fmt.Sprintf("Nachricht %d", i), Text: "Hallo,\n\ndies ist Nachricht " + keys[i] + ".\n", Lang: "de"})
+		if err != nil || !ok {
+			t.Fatalf("enqueue %s: %v, %v", keys[i], ok, err)
+		}
+	}
+	return keys
+}
+
+// distinct counts the different Message-IDs among msgs.
+func distinct(msgs []mailtest.Received) int {
+	seen := map[string]bool{}
+	for _, m := range msgs {
+		seen[m.Header.Get("Message-Id")] = true
+	}
+	return len(seen)
+}
+
+// child is a running `lotse serve`.
+type child struct {
+	cmd    *exec.Cmd
+	stderr *lockedBuffer
+}
+
+// lockedBuffer collects a child's stderr; the test may read it while the
+// child still writes.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// startChild starts `lotse serve` on the data directory dir, dispatching to
+// smtpURL, and kills it if the test ends first.
+func startChild(t *testing.T, dir, smtpURL, name string) *child {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "serve", "-mail-workers", fmt.Sprint(killWorkers), "-mail-lease", killLease.String())
+	env := []string{childEnv + "=1",
+		"LOTSE_DATA_DIR=" + dir, "LOTSE_SMTP_URL=" + smtpURL, "LOTSE_MAIL_FROM=" + killFrom,
+		"LOTSE_ADDR=127.0.0.1:0", "LOTSE_SECRET=" + strings.Repeat("k", 32), "LOTSE_LOG_LEVEL=warn"}
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "LOTSE_") && !strings.HasPrefix(kv, "MONGODB_URI=") {
+			env = append(env, kv)
+		}
+	}
+	cmd.Env = env
+	c := &child{cmd: cmd, stderr: new(lockedBuffer)}
+	cmd.Stderr = c.stderr
+	cmd.Dir = filepath.Dir(dir)
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("start %s child: %v", name, err)
+	}
+	t.Cleanup(func() {
+		if cmd.ProcessState == nil {
+			_ = cmd.Process.Kill()
+			_ = cmd.Wait()
+		}
+	})
+	return c
+}
+
+// stop ends the child with SIGTERM, as an operator would, and waits.
+func (c *child) stop(t *testing.T) {
+	t.Helper()
+	if err := c.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	waited := make(chan error, 1)
+	go func() { waited <- c.cmd.Wait() }()
+	select {
+	case err := <-waited:
+		if err != nil {
+			t.Errorf("child after SIGTERM: %v\n%s", err, c.log())
+		}
+	case <-time.After(30 * time.Second):
+		_ = c.cmd.Process.Kill()
+		t.Fatalf("child still running 30 s after SIGTERM\n%s", c.log())
+	}
+}
+
+// log returns what the child has written to stderr.
+func (c *child) log() string { return c.stderr.String() }
