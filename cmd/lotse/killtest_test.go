@@ -35,17 +35,20 @@ func TestMain(m *testing.M) {
 // come back soon; the dispatcher's tick (dispatchTick) finds them after that.
 const (
 	killMails   = 500
-	killAfter   = 200
+	termAfter   = 100
+	killAfter   = 250
 	killWorkers = service.DefaultMailWorkers
 	killLease   = 5 * time.Second
 	killFrom    = "Lotse <noreply@lotse.example.org>"
 )
 
-// TestDispatchSurvivesSIGKILL queues 500 mails, lets a child `lotse serve`
-// dispatch them to an in-process SMTP server, kills it with SIGKILL once 200
-// have arrived and starts it again on the same data directory. Every mail
-// must arrive; duplicates are allowed only for the messages in flight at the
-// kill (accepted by the server, not yet recorded), at most one per worker.
+// TestDispatchSurvivesSIGKILL queues 500 mails and lets a child `lotse serve`
+// dispatch them to an in-process SMTP server. The first child is stopped with
+// SIGTERM after 100 mails (which must duplicate nothing), the second is killed
+// with SIGKILL once 250 have arrived, and a third, on the same data
+// directory, sends the rest. Every mail must arrive; duplicates are allowed
+// only for the messages in flight at the kill (accepted by the server, not
+// yet recorded), at most one per worker.
 //
 // The child is this test binary run again with LOTSE_TEST_CHILD=1 (see
 // TestMain), which runs exactly what the lotse binary runs, without a second
@@ -65,25 +68,36 @@ func TestDispatchSurvivesSIGKILL(t *testing.T) {
 	}
 
 	start := time.Now()
+	// A graceful stop first: SIGTERM finishes the deliveries under way and
+	// must duplicate nothing.
 	first := startChild(t, dir, smtp.URL(), "first")
+	smtp.WaitFor(t, termAfter, 60*time.Second)
+	first.stop(t)
+	msgs := smtp.Messages()
+	atTerm := len(msgs)
+	if d := distinct(msgs); d != atTerm {
+		t.Errorf("SIGTERM after %d mails: %d of them arrived twice", atTerm, atTerm-d)
+	}
+	t.Logf("stopped the first dispatcher with SIGTERM after %d mails (%.1f s)", atTerm, time.Since(start).Seconds())
+
+	second := startChild(t, dir, smtp.URL(), "second")
 	smtp.WaitFor(t, killAfter, 60*time.Second)
-	if err := first.cmd.Process.Kill(); err != nil { // SIGKILL: no cleanup at all
+	if err := second.cmd.Process.Kill(); err != nil { // SIGKILL: no cleanup at all
 		t.Fatal(err)
 	}
-	_ = first.cmd.Wait()
+	_ = second.cmd.Wait()
 	killed := time.Now()
 	// A delivery the child finished writing just before dying may still be
 	// taken in by the server; give it a moment before counting.
 	time.Sleep(300 * time.Millisecond)
 	atKill := len(smtp.Messages())
-	t.Logf("killed the first dispatcher after %d of %d mails had arrived (%.1f s)", atKill, killMails, killed.Sub(start).Seconds())
+	t.Logf("killed the second dispatcher with SIGKILL after %d of %d mails had arrived (%.1f s)", atKill, killMails, killed.Sub(start).Seconds())
 
-	second := startChild(t, dir, smtp.URL(), "second")
+	third := startChild(t, dir, smtp.URL(), "third")
 	// Wait for every key, then until the lease of the messages claimed at the
 	// kill has run out and the next tick has had time to resend them, and the
 	// server has been quiet for a second.
 	deadline := time.Now().Add(60 * time.Second)
-	var msgs []mailtest.Received
 	lastCount, lastChange := 0, time.Now()
 	for {
 		msgs = smtp.Messages()
@@ -95,12 +109,12 @@ func TestDispatchSurvivesSIGKILL(t *testing.T) {
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("after 60 s: %d of %d mails arrived (%d messages)\nfirst child:\n%s\nsecond child:\n%s",
-				distinct(msgs), killMails, len(msgs), first.log(), second.log())
+			t.Fatalf("after 60 s: %d of %d mails arrived (%d messages)\nsecond child:\n%s\nthird child:\n%s",
+				distinct(msgs), killMails, len(msgs), second.log(), third.log())
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	second.stop(t)
+	third.stop(t)
 	total := time.Since(start)
 
 	// Every key arrived; which arrived more than once, and when first.
@@ -126,9 +140,10 @@ func TestDispatchSurvivesSIGKILL(t *testing.T) {
 		case n == 2:
 			dups = append(dups, k)
 			// A duplicate is a message that was in flight at the kill: its
-			// first copy arrived before the kill.
-			if firstAt[k] >= atKill {
-				t.Errorf("mail %s duplicated but first arrived after the kill (#%d of %d)", k, firstAt[k]+1, atKill)
+			// first copy arrived from the killed dispatcher.
+			if firstAt[k] < atTerm || firstAt[k] >= atKill {
+				t.Errorf("mail %s duplicated but first arrived as #%d, not from the killed dispatcher (#%d to #%d)",
+					k, firstAt[k]+1, atTerm+1, atKill)
 			}
 		}
 	}
