@@ -36,6 +36,7 @@ MATCH_BENCHTIME ?= 10s
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -timeout 30m ./store/ ./geo/ ./handlers/
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime $(MATCH_BENCHTIME) -timeout 30m ./matching/
+	$(GO) test -run '^$$' -bench 'Queue10kMails|Dispatch' -benchtime 1x -timeout 30m ./service/
 
 # bench-match times `lotse match` end to end, as a user runs it, on the
 # benchmarks' three generated scenarios (matching/scenario_gen_test.go): wall

@@ -18,6 +18,7 @@ import (
 	"lotse/handlers"
 	"lotse/jobs"
 	"lotse/service"
+	"lotse/store"
 )
 
 // Callers of the authorization table. Every route is requested by each of them.
@@ -141,6 +142,10 @@ func authzTable() []authzRow {
 		{method: "GET", route: "/admin/jobs", want: [nCallers]int{redirect, redirect, forbidden, forbidden, ok, forbidden, ok}},
 		{method: "POST", route: "/admin/jobs/:name/run", body: func(*authzFixture, int) url.Values { return url.Values{} },
 			want: [nCallers]int{redirect, redirect, forbidden, forbidden, redirect, forbidden, redirect}},
+		// A failed mail of the target's tenant: the other tenant's admin does
+		// not find it; the admin, last, sends it again.
+		{method: "POST", route: "/admin/outbox/:key/resend", setup: failedMail, body: func(*authzFixture, int) url.Values { return url.Values{} },
+			want: [nCallers]int{redirect, redirect, forbidden, forbidden, notFound, forbidden, redirect}},
 		{method: "GET", route: "/requests", want: staffList, scoped: true},
 		{method: "GET", route: "/requests/new", want: [nCallers]int{redirect, redirect, forbidden, ok, ok, ok, ok}},
 		// Outside callers may open the form but cannot file in a municipality not theirs.
@@ -307,6 +312,7 @@ func TestAuthorizationTable(t *testing.T) {
 			path = strings.Replace(path, ":id", target.Hex(), 1)
 			path = strings.Replace(path, ":request", target.Hex(), 1)
 			path = strings.Replace(path, ":name", jobs.TickName, 1)
+			path = strings.Replace(path, ":key", failedMailKey(target), 1)
 
 			before := a.auditCount(t)
 			status, page := c.do(t, srv.URL, row, path, f, who)
@@ -378,6 +384,29 @@ func TestAuthorizationTable(t *testing.T) {
 		}
 	}
 }
+
+// failedMail puts a mail to the target volunteer into the tenant's outbox
+// as failed and returns the ID its key is made of (see failedMailKey).
+func failedMail(t *testing.T, a *testApp, f *authzFixture) domain.ID {
+	t.Helper()
+	ctx := context.Background()
+	id := domain.NewID(time.Now())
+	key := failedMailKey(id)
+	if _, err := a.st.Enqueue(ctx, a.tenant.ID, store.OutboxMessage{Key: key, To: "sabine@example.org",
+		Subject: "Test", Text: "Hallo"}); err != nil {
+		t.Fatal(err)
+	}
+	m, err := a.st.ClaimMail(ctx, key, time.Now().Add(time.Minute))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.st.MailFailed(ctx, m, "mail: permanent failure"); err != nil {
+		t.Fatal(err)
+	}
+	return id
+}
+
+func failedMailKey(id domain.ID) string { return "authz-failed:" + id.Hex() }
 
 // refused reports whether a caller was turned away: an error status, or a
 // redirect to the login page.

@@ -357,15 +357,32 @@ func pageCases(t *testing.T, f renderFixture) []pageCase {
 	)
 
 	sent := time.Date(2026, 3, 14, 10, 5, 0, 0, time.UTC)
+	outbox := []store.OutboxMessage{
+		{Key: "confirm:" + vols[1].ID.Hex(), To: vols[1].Email, Subject: "Bitte bestätigen Sie Ihre Anmeldung bei Lotse",
+			Text: "Hallo Jürgen Müller,\n\nhttps://lotse.example.org/signup/confirm?id=1&exp=2&sig=3", Lang: "de",
+			Status: store.OutboxPending, CreatedAt: sent, NextAttemptAt: sent.Add(4 * time.Minute), Attempts: 2,
+			LastError: `mail: temporary failure sending "confirm:1" at RCPT TO: 451 <[recipient]>: try later`},
+		{Key: "offer:" + vols[0].ID.Hex(), To: vols[0].Email, Subject: "Eine Anfrage für Sie", Text: "Hallo Ayşe,",
+			Lang: "de", Status: store.OutboxSending, CreatedAt: sent, NextAttemptAt: sent, ClaimedUntil: sent.Add(2 * time.Minute),
+			Attempts: 1, Attachments: []store.OutboxFile{{Name: "termin.ics", ContentType: "text/calendar; method=REQUEST"}}},
+		{Key: "offer:" + vols[2].ID.Hex(), To: vols[2].Email, Subject: "Eine Anfrage für Sie", Text: "Hallo Olga,",
+			Lang: "uk", Status: store.OutboxFailed, CreatedAt: sent, NextAttemptAt: sent, FailedAt: sent.Add(6 * time.Hour),
+			Attempts: 8, LastError: `mail: permanent failure sending "offer:2" at RCPT TO: 550 <[recipient]>: no such user`},
+	}
 	cases = append(cases,
 		pageCase{name: "mail", page: "outbox", path: "/admin/outbox", titleKey: "outbox.title", user: f.admin,
-			data: []store.OutboxMessage{{
-				Key: "confirm:" + vols[1].ID.Hex(), To: vols[1].Email, Subject: "Bitte bestätigen Sie Ihre Anmeldung bei Lotse",
-				Text: "Hallo Jürgen Müller,\n\nhttps://lotse.example.org/signup/confirm?id=1&exp=2&sig=3", Lang: "de",
-				CreatedAt: sent, NextAttemptAt: sent, Attempts: 2, LastError: "mail: temporary failure",
+			data: outboxPage{Rows: outboxRows(outbox), Done: "outbox.resent"},
+			want: []string{vols[1].Email, "14.03.2026 11:05", "sig=3", "14.03.2026 11:09", "14.03.2026 11:07", "14.03.2026 17:05",
+				"451 <[recipient]>: try later", "550 <[recipient]>: no such user", "termin.ics",
+				`action="/admin/outbox/offer:` + vols[2].ID.Hex() + `/resend"`, `name="csrf" value="csrf-token-for-the-render-test"`},
+			wantIn: map[string][]string{
+				"de": {"Wartet auf Versand", "Wird gesendet", "Fehlgeschlagen", "Nächster Versuch", "Letzter Fehler",
+					"Aufgegeben am", "Erneut senden", "Die E-Mail wird erneut gesendet."},
+				"en": {"Waiting to be sent", "Being sent", "Failed", "Next attempt", "Last error", "Given up on",
+					"Send again", "The email will be sent again."},
 			}},
-			want: []string{vols[1].Email, "2026-03-14 10:05", "sig=3"}},
-		pageCase{name: "empty", page: "outbox", path: "/admin/outbox", titleKey: "outbox.title", user: f.admin},
+		pageCase{name: "empty", page: "outbox", path: "/admin/outbox", titleKey: "outbox.title", user: f.admin,
+			data: outboxPage{}, wantIn: map[string][]string{"de": {"Keine wartenden E-Mails."}, "en": {"No waiting emails."}}},
 	)
 
 	// The jobs page as pageJobs builds it: a nightly job with a run in every

@@ -36,6 +36,7 @@ func (h *Handler) routes(r *gin.Engine) {
 
 	adminPages := pages.Group("/admin", h.requirePage(domain.RoleAdmin))
 	adminPages.GET("/outbox", h.pageOutbox)
+	adminPages.POST("/outbox/:key/resend", h.pageOutboxResend)
 	adminPages.GET("/jobs", h.pageJobs)
 	adminPages.POST("/jobs/:name/run", h.pageJobRun)
 
@@ -80,13 +81,4 @@ func (h *Handler) pageHome(c *gin.Context) {
 
 func (h *Handler) pageAbout(c *gin.Context) {
 	h.render(c, http.StatusOK, "about", h.T.T(langOf(c), "about.title"), nil, nil)
-}
-
-func (h *Handler) pageOutbox(c *gin.Context) {
-	msgs, err := h.Svc.Outbox(c.Request.Context(), sessionUser(c).Scope())
-	if err != nil {
-		h.pageError(c, err)
-		return
-	}
-	h.render(c, http.StatusOK, "outbox", h.T.T(langOf(c), "outbox.title"), msgs, nil)
 }

@@ -16,6 +16,9 @@ func Catalog(svc *service.Service) []Job {
 		{Name: "nightly_proposals", Spec: "0 30 2 * * *", Run: func(ctx context.Context, _ time.Time) (int, error) { return svc.ProposeAll(ctx) }},
 		// Offers unanswered for 48 hours get a reminder, after 96 they lapse.
 		{Name: "offer_followup", Spec: "0 5 * * * *", Run: svc.FollowUpOffers},
+		// 24 hours before an assignment's date, with a calendar invitation;
+		// a moved appointment at once.
+		{Name: "appointment_reminders", Spec: "0 10 * * * *", Run: svc.RemindAppointments},
 		{Name: "coordinator_digest", Spec: "0 0 7 * * *", Run: svc.SendDigests},
 		{Name: "background_check_reminders", Spec: "0 0 8 * * *", Run: svc.RemindBackgroundChecks},
 		// Unconfirmed sign-ups after 30 days, Führungszeugnis records three

@@ -611,3 +611,44 @@ func FuzzParseURL(f *testing.F) {
 		}
 	})
 }
+
+// TestSendAttachments: a plain file goes as an attachment of a
+// multipart/mixed message; a bad attachment name is a permanent error found
+// before any connection is made.
+func TestSendAttachments(t *testing.T) {
+	srv := mailtest.NewServer(t)
+	s := newSender(t, srv.URL())
+	m := lmail.Message{Key: "att:1", To: "a@example.net", Subject: "Anhang", Text: "Siehe Anhang.",
+		Attachments: []lmail.Attachment{{Name: "liste.csv", ContentType: "text/csv", Data: []byte("a;b\n1;2\n")},
+			{Name: "merkblatt.pdf", Data: []byte("%PDF-1.4")}}} // type from the extension
+	send(t, s, m)
+	r := srv.WaitFor(t, 1, 5*time.Second)[0]
+	if len(r.Parts) != 3 || r.Parts[1].Filename != "liste.csv" || r.Parts[1].Disposition != "attachment" ||
+		r.Parts[1].MediaType != "text/csv" || string(r.Parts[1].Data) != "a;b\n1;2\n" ||
+		r.Parts[2].MediaType != "application/pdf" || r.Parts[2].Filename != "merkblatt.pdf" {
+		t.Errorf("parts %+v", r.Parts)
+	}
+	if strings.TrimRight(r.Text, "\n") != m.Text {
+		t.Errorf("text %q", r.Text)
+	}
+
+	for _, bad := range []lmail.Attachment{{Name: ""}, {Name: "../etc/passwd"}, {Name: "a\r\nb.txt"},
+		{Name: "x.ics", ContentType: "text/calendar; method"}} {
+		m.Attachments = []lmail.Attachment{bad}
+		err := s.Send(context.Background(), m)
+		if !lmail.IsPermanent(err) {
+			t.Errorf("attachment %q (%q): %v, want a permanent error", bad.Name, bad.ContentType, err)
+		}
+	}
+	if got := len(srv.Messages()); got != 1 {
+		t.Errorf("server got %d messages, want 1", got)
+	}
+}
+
+// TestRedact: the exported Redact removes the address as the sender's errors do.
+func TestRedact(t *testing.T) {
+	got := lmail.Redact("550 <Anna.Berg@Example.net>: unknown user anna.berg\n", "anna.berg@example.net")
+	if strings.Contains(strings.ToLower(got), "anna.berg") || strings.Contains(got, "\n") {
+		t.Errorf("Redact = %q", got)
+	}
+}

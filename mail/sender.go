@@ -8,9 +8,11 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"mime"
 	"net"
 	"net/mail"
 	"net/textproto"
+	"path"
 	"regexp"
 	"strings"
 	"sync"
@@ -38,6 +40,23 @@ type Message struct {
 	// Lang is the BCP 47 language tag of the content, e.g. "de" or "ar";
 	// optional.
 	Lang string
+	// Attachments are files sent with the message; optional. A text/calendar
+	// attachment is also sent as an alternative of the body, so that mail
+	// clients show it as an invitation (see build).
+	Attachments []Attachment
+}
+
+// Attachment is one file sent with a [Message].
+type Attachment struct {
+	// Name is the file name the reader sees, e.g. "termin.ics"; required, a
+	// plain name without path or line breaks.
+	Name string
+	// ContentType is the MIME type, parameters allowed, e.g.
+	// "text/calendar; method=REQUEST"; empty means one derived from Name's
+	// extension (application/octet-stream if unknown).
+	ContentType string
+	// Data is the file's content.
+	Data []byte
 }
 
 // Sender delivers messages over SMTP. It opens one connection per Send, so it
@@ -253,11 +272,47 @@ func (s *Sender) build(m Message) (string, []byte, error) {
 	if m.HTML != "" {
 		msg.AddAlternativeString(gomail.TypeTextHTML, m.HTML)
 	}
+	for i, a := range m.Attachments {
+		if err := attach(msg, a); err != nil {
+			return "", nil, invalid(fmt.Sprintf("attachment %d: %v", i+1, err))
+		}
+	}
 	var buf bytes.Buffer
 	if _, err := msg.WriteTo(&buf); err != nil {
 		return "", nil, &SendError{Key: m.Key, Permanent: true, stage: "validate", detail: "render: " + err.Error()}
 	}
 	return to.Address, buf.Bytes(), nil
+}
+
+// attach adds a to msg. A calendar (text/calendar, e.g. with method=REQUEST)
+// goes in twice, as invitations from Outlook and Gmail do: as the last
+// alternative of the body, where Outlook, Gmail, Apple Mail and Thunderbird
+// recognise an invitation and offer to accept it, and as an application/ics
+// file, so that clients which ignore the alternative can still import it.
+// The result is multipart/mixed{multipart/alternative{text, html, calendar},
+// file}.
+func attach(msg *gomail.Msg, a Attachment) error {
+	if a.Name == "" || strings.ContainsAny(a.Name, "\r\n\"/\\") {
+		return errors.New("name empty or not a plain file name")
+	}
+	ct := a.ContentType
+	if ct == "" {
+		ct = mime.TypeByExtension(path.Ext(a.Name))
+		if ct == "" {
+			ct = "application/octet-stream"
+		}
+	}
+	mediaType, params, err := mime.ParseMediaType(ct)
+	if err != nil {
+		return fmt.Errorf("content type: %v", err)
+	}
+	if mediaType == "text/calendar" {
+		// go-mail appends the charset itself.
+		delete(params, "charset")
+		msg.AddAlternativeString(gomail.ContentType(mime.FormatMediaType(mediaType, params)), string(a.Data))
+		return msg.AttachReader(a.Name, bytes.NewReader(a.Data), gomail.WithFileContentType("application/ics"))
+	}
+	return msg.AttachReader(a.Name, bytes.NewReader(a.Data), gomail.WithFileContentType(gomail.ContentType(mime.FormatMediaType(mediaType, params))))
 }
 
 // MessageID returns the Message-ID header value, angle brackets included, for
@@ -332,6 +387,12 @@ func (s *Sender) fail(ctx context.Context, key, stage string, err error, rcpt st
 	}
 	return &SendError{Key: key, stage: stage, detail: redact(err.Error(), rcpt), err: err}
 }
+
+// Redact returns text without the address rcpt (and its local part), without
+// control characters and at most about 300 bytes long: what a caller may
+// store or log of an error about a message to rcpt. Errors from [Sender.Send]
+// are already redacted; this is for callers that keep other text too.
+func Redact(text, rcpt string) string { return redact(text, rcpt) }
 
 // redact removes rcpt (and its local part) from a server-supplied text, drops
 // control characters and caps the length: the text ends up in the outbox and

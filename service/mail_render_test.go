@@ -135,6 +135,20 @@ func TestRenderMails(t *testing.T) {
 			data: func() map[string]any { return backgroundCheckData(v, tenant.Name, "2027-01-31") },
 			want: []string{v.Name, tenant.Name, "2027-01-31"},
 		},
+		"appointment_reminder": {
+			data: func() map[string]any {
+				return appointmentData(v.Name, &domain.HelpRequest{Title: "Begleitung Ausländerbehörde", Date: "2026-04-02", Time: "09:30"},
+					"Müllheim im Markgräflerland", "https://lotse.example.org/me/login")
+			},
+			want: []string{v.Name, "Begleitung Ausländerbehörde", "Müllheim im Markgräflerland", "2026-04-02", "09:30", "https://lotse.example.org/me/login"},
+		},
+		"appointment_changed": {
+			data: func() map[string]any {
+				return appointmentData(v.Name, &domain.HelpRequest{Title: "Begleitung Ausländerbehörde", Date: "2026-04-03"},
+					"Müllheim im Markgräflerland", "https://lotse.example.org/me/login")
+			},
+			want: []string{v.Name, "Begleitung Ausländerbehörde", "2026-04-03"},
+		},
 		"portal_login": {
 			data: func() map[string]any {
 				return portalLoginData(v, s.portalURL(v, "bm9uY2U", now.Add(PortalLinkTTL)), now.Add(PortalLinkTTL))

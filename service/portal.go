@@ -147,6 +147,8 @@ func (s *Service) sendPortalLink(ctx context.Context, v *domain.Volunteer) error
 	if err := s.Store.SetLoginNonce(ctx, v.Tenant, v.ID, TokenHash(nonce), exp); err != nil {
 		return err
 	}
+	// Only now: the link in the mail works once its nonce is stored.
+	s.notifyMail()
 	s.Log.Info("portal link sent", "tenant", v.Tenant.Hex(), "volunteer", v.ID.Hex())
 	return nil
 }

@@ -24,13 +24,25 @@ type Service struct {
 	T       *templates.Translator
 	Log     *slog.Logger
 	BaseURL string // absolute, without trailing slash; mailed links start with it
-	Secret  []byte // signs links; keyed hashes of IP addresses
-	Now     func() time.Time
+	// MailFrom is the sender of mails ("Name <address>"); calendar invitations
+	// name its address as organizer.
+	MailFrom string
+	Secret   []byte // signs links; keyed hashes of IP addresses
+	Now      func() time.Time
 	// ReproposeDelay debounces matching runs after changes (see Repropose);
 	// 0 runs them at once.
 	ReproposeDelay time.Duration
 
+	// Mail delivery (see DispatchOutbox); New sets the Default… values and
+	// tests shorten them. A zero value also means the default.
+	MailLease       time.Duration // how long a dispatcher holds a claimed message
+	MailBackoff     time.Duration // delay after the first failed attempt, doubled per attempt
+	MailBackoffMax  time.Duration // longest delay between attempts
+	MailMaxAttempts int           // attempts before a message is marked failed
+	MailWorkers     int           // deliveries one DispatchOutbox runs at once
+
 	mails      *mailTemplates
+	mailQueued chan struct{} // see MailQueued
 	reproposer reproposer
 }
 
@@ -43,6 +55,9 @@ func New(st *store.Store, g *geo.Gazetteer, t *templates.Translator, log *slog.L
 	return &Service{
 		Store: st, Geo: g, T: t, Log: log, BaseURL: baseURL, Secret: secret,
 		Now: func() time.Time { return time.Now().UTC() }, ReproposeDelay: ReproposeDelay, mails: m,
+		MailLease: DefaultMailLease, MailBackoff: DefaultMailBackoff, MailBackoffMax: DefaultMailBackoffMax,
+		MailMaxAttempts: DefaultMailMaxAttempts, MailWorkers: DefaultMailWorkers,
+		mailQueued: make(chan struct{}, 1),
 	}, nil
 }
 

@@ -17,6 +17,7 @@ import (
 	"testing"
 
 	"lotse/domain"
+	"lotse/store"
 	"lotse/templates"
 )
 
@@ -50,6 +51,7 @@ func dynamicKeys(tr *templates.Translator) map[string][]string {
 		"proposal.factor.":  {"distance", "language", "availability", "skill", "priority", "load", "continuity"},
 		"match.reason.":     domain.RejectReasons,
 		"match.status.":     matchStatuses(),
+		"outbox.status.":    {store.OutboxPending, store.OutboxSending, store.OutboxFailed},
 		"proposal.reason.":  append(slices.Clone(domain.UnfilledReasons), "other"),
 		"request.status.": {
 			string(domain.RequestOpen), string(domain.RequestMatched),

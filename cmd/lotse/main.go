@@ -27,7 +27,7 @@ type command struct {
 
 func commands() []command {
 	return []command{
-		{"serve", "serve [-demo]", "run the web server, API and mail dispatcher (default)", runServe},
+		{"serve", "serve [-demo] [-mail-workers N] [-mail-lease D]", "run the web server, API and mail dispatcher (default)", runServe},
 		{"demo", "demo", "load the demo tenant (Landkreis Lörrach) into an empty database", runDemo},
 		{"user", "user add -tenant T -email E -role admin|coordinator|accountant [-municipality AGS …]", "add a staff user; the password is read from stdin", runUserCmd},
 		{"token", "token create -email E [-name N]", "create a personal API token and print it once", runTokenCmd},

@@ -44,6 +44,7 @@ func openApp(ctx context.Context, cfg config.Config) (*app, error) {
 		_ = st.Close(context.Background())
 		return nil, err
 	}
+	svc.MailFrom = cfg.MailFrom
 	return &app{st: st, svc: svc, log: log}, nil
 }
 
@@ -59,8 +60,13 @@ func (a *app) close() {
 func runServe(ctx context.Context, cfg config.Config, args []string) error {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	withDemo := fs.Bool("demo", false, "load the demo tenant when the database is empty")
+	mailWorkers := fs.Int("mail-workers", service.DefaultMailWorkers, "mail deliveries at once")
+	mailLease := fs.Duration("mail-lease", service.DefaultMailLease, "how long a dispatcher holds a message it sends; after a crash the message is sent again once this has passed")
 	if err := fs.Parse(args); err != nil {
 		return usageError{err}
+	}
+	if *mailWorkers < 1 || *mailLease < 2*time.Second {
+		return usageError{errors.New("-mail-workers must be at least 1 and -mail-lease at least 2s")}
 	}
 	start := time.Now()
 	a, err := openApp(ctx, cfg)
@@ -68,6 +74,7 @@ func runServe(ctx context.Context, cfg config.Config, args []string) error {
 		return err
 	}
 	defer a.close()
+	a.svc.MailWorkers, a.svc.MailLease = *mailWorkers, *mailLease
 	if !cfg.SecretSet {
 		a.log.Warn("LOTSE_SECRET is not set: using a random secret, so sessions and mailed links end with this process")
 	}
@@ -99,6 +106,7 @@ func runServe(ctx context.Context, cfg config.Config, args []string) error {
 	if err != nil {
 		return err
 	}
+	dispatched := make(chan struct{})
 	if cfg.SMTPURL != "" {
 		mcfg, err := mail.ParseURL(cfg.SMTPURL, cfg.MailFrom)
 		if err != nil {
@@ -108,8 +116,12 @@ func runServe(ctx context.Context, cfg config.Config, args []string) error {
 		if err != nil {
 			return err
 		}
-		go dispatchLoop(ctx, a, sender)
+		go func() {
+			defer close(dispatched)
+			dispatchLoop(ctx, a, sender, dispatchTick)
+		}()
 	} else {
+		close(dispatched)
 		a.log.Info("no LOTSE_SMTP_URL: mail stays in the outbox, admins read it at /admin/outbox")
 	}
 	if cfg.Jobs {
@@ -140,15 +152,30 @@ func runServe(ctx context.Context, cfg config.Config, args []string) error {
 	a.log.Info("shutting down")
 	sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownIn)
 	defer cancel()
-	if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+	err = srv.Shutdown(sctx)
+	// The dispatcher finishes the deliveries under way before the database
+	// closes; one that overruns is sent again after its lease (see
+	// service.DispatchOutbox).
+	select {
+	case <-dispatched:
+	case <-sctx.Done():
+		a.log.Warn("mail dispatch still running at shutdown")
+	}
+	if err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
 	return nil
 }
 
-// dispatchLoop sends due mail every few seconds until ctx ends.
-func dispatchLoop(ctx context.Context, a *app, sender *mail.Sender) {
-	t := time.NewTicker(5 * time.Second)
+// dispatchTick is how often the dispatcher looks for mail queued by other
+// replicas or due for a retry; mail queued in this process wakes it at once.
+const dispatchTick = 5 * time.Second
+
+// dispatchLoop sends due mail until ctx ends: at start, whenever this process
+// queues mail, and every tick. DispatchOutbox sends with bounded concurrency
+// and, when ctx ends, finishes what it has claimed before returning.
+func dispatchLoop(ctx context.Context, a *app, sender *mail.Sender, tick time.Duration) {
+	t := time.NewTicker(tick)
 	defer t.Stop()
 	for {
 		if n, err := a.svc.DispatchOutbox(ctx, sender); err != nil {
@@ -160,6 +187,7 @@ func dispatchLoop(ctx context.Context, a *app, sender *mail.Sender) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
+		case <-a.svc.MailQueued():
 		}
 	}
 }

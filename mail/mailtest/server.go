@@ -20,6 +20,7 @@ import (
 	"mime/quotedprintable"
 	"net"
 	"net/mail"
+	"net/textproto"
 	"strings"
 	"sync"
 	"testing"
@@ -46,8 +47,30 @@ type Received struct {
 	Text string
 	// HTML is the first text/html part, decoded like Text; "" if none.
 	HTML string
+	// Parts holds every leaf part of the MIME tree in order, the text parts
+	// included (a body that is not multipart is one part).
+	Parts []Part
 	// Raw is the message exactly as received in DATA.
 	Raw []byte
+}
+
+// Part is one leaf of a received message's MIME tree.
+type Part struct {
+	// ContentType is the Content-Type header as sent, e.g.
+	// `text/calendar; method=REQUEST; charset=UTF-8`.
+	ContentType string
+	// MediaType is ContentType's media type in lower case, e.g.
+	// "text/calendar", and Params its parameters (keys in lower case).
+	MediaType string
+	Params    map[string]string
+	// Disposition is "attachment", "inline" or "" (no Content-Disposition),
+	// and Filename its filename parameter.
+	Disposition, Filename string
+	// Path lists the media types of the enclosing multiparts, outermost
+	// first, e.g. ["multipart/mixed", "multipart/alternative"].
+	Path []string
+	// Data is the transfer-decoded content.
+	Data []byte
 }
 
 // Server is an SMTP server on 127.0.0.1 without TLS. It accepts AUTH PLAIN
@@ -58,9 +81,13 @@ type Server struct {
 	mu       sync.Mutex
 	msgs     []Received
 	arrived  chan struct{} // closed and replaced whenever a message arrives
-	failRcpt int
-	failData int
+	failRcpt failure
+	failData failure
 }
+
+// failure is a planned rejection: code for the next times attempts, or for
+// every attempt while times is negative.
+type failure struct{ code, times int }
 
 // shutdownTimeout bounds each step of stopping a Server at the end of a test,
 // so a regression shows up as a failed test instead of a hung one.
@@ -222,11 +249,22 @@ func (s *Server) WaitFor(t testing.TB, n int, timeout time.Duration) []Received 
 // FailNext makes the next RCPT TO be answered with code, e.g. 451 for a
 // temporary or 550 for a permanent rejection. The reply text quotes the
 // recipient, as real servers do, so tests can check that it is not leaked.
-func (s *Server) FailNext(code int) {
+func (s *Server) FailNext(code int) { s.FailNextN(code, 1) }
+
+// FailNextN makes the next n RCPT TO commands be answered with code, like
+// FailNext; n < 0 fails every one until StopFailing.
+func (s *Server) FailNextN(code, n int) {
 	checkCode(code)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.failRcpt = code
+	s.failRcpt = failure{code, n}
+}
+
+// StopFailing cancels planned failures of both kinds.
+func (s *Server) StopFailing() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.failRcpt, s.failData = failure{}, failure{}
 }
 
 // FailNextData makes the reply to the next message's data (after the final
@@ -235,7 +273,7 @@ func (s *Server) FailNextData(code int) {
 	checkCode(code)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.failData = code
+	s.failData = failure{code, 1}
 }
 
 func checkCode(code int) {
@@ -244,13 +282,17 @@ func checkCode(code int) {
 	}
 }
 
-// takeFailure returns and clears *slot.
-func (s *Server) takeFailure(slot *int) int {
+// takeFailure returns the code of a planned failure, 0 if none, and counts it.
+func (s *Server) takeFailure(f *failure) int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	code := *slot
-	*slot = 0
-	return code
+	if f.times == 0 {
+		return 0
+	}
+	if f.times > 0 {
+		f.times--
+	}
+	return f.code
 }
 
 func (s *Server) add(r Received) {
@@ -341,15 +383,16 @@ func parse(raw []byte) (Received, error) {
 	if err != nil {
 		return Received{}, fmt.Errorf("subject: %w", err)
 	}
-	err = walk(&rec, msg.Header.Get("Content-Type"), msg.Header.Get("Content-Transfer-Encoding"), msg.Body)
+	err = walk(&rec, textproto.MIMEHeader(msg.Header), nil, msg.Body)
 	return rec, err
 }
 
-// walk descends into multipart bodies and keeps the first text/plain and
-// text/html parts.
-func walk(rec *Received, contentType, encoding string, body io.Reader) error {
+// walk descends into multipart bodies, records every leaf part and keeps the
+// first text/plain and text/html parts (not attachments) as Text and HTML.
+func walk(rec *Received, h textproto.MIMEHeader, path []string, body io.Reader) error {
+	contentType := h.Get("Content-Type")
 	mediaType := "text/plain" // RFC 2045 default
-	var params map[string]string
+	params := map[string]string{}
 	if contentType != "" {
 		var err error
 		mediaType, params, err = mime.ParseMediaType(contentType)
@@ -359,6 +402,7 @@ func walk(rec *Received, contentType, encoding string, body io.Reader) error {
 	}
 	if strings.HasPrefix(mediaType, "multipart/") {
 		mr := multipart.NewReader(body, params["boundary"])
+		inner := append(path[:len(path):len(path)], mediaType)
 		for {
 			// NextRawPart keeps Content-Transfer-Encoding for us to handle
 			// uniformly; NextPart would decode quoted-printable silently.
@@ -369,22 +413,12 @@ func walk(rec *Received, contentType, encoding string, body io.Reader) error {
 			if err != nil {
 				return fmt.Errorf("multipart: %w", err)
 			}
-			if err := walk(rec, p.Header.Get("Content-Type"), p.Header.Get("Content-Transfer-Encoding"), p); err != nil {
+			if err := walk(rec, p.Header, inner, p); err != nil {
 				return err
 			}
 		}
 	}
-	var dst *string
-	switch {
-	case mediaType == "text/plain" && rec.Text == "":
-		dst = &rec.Text
-	case mediaType == "text/html" && rec.HTML == "":
-		dst = &rec.HTML
-	default:
-		_, err := io.Copy(io.Discard, body)
-		return err
-	}
-	switch strings.ToLower(strings.TrimSpace(encoding)) {
+	switch strings.ToLower(strings.TrimSpace(h.Get("Content-Transfer-Encoding"))) {
 	case "quoted-printable":
 		body = quotedprintable.NewReader(body)
 	case "base64":
@@ -394,6 +428,23 @@ func walk(rec *Received, contentType, encoding string, body io.Reader) error {
 	if err != nil {
 		return fmt.Errorf("%s body: %w", mediaType, err)
 	}
-	*dst = strings.ReplaceAll(string(b), "\r\n", "\n")
+	part := Part{ContentType: contentType, MediaType: mediaType, Params: params, Path: path, Data: b}
+	if cd := h.Get("Content-Disposition"); cd != "" {
+		disp, dp, err := mime.ParseMediaType(cd)
+		if err != nil {
+			return fmt.Errorf("content disposition: %w", err)
+		}
+		part.Disposition, part.Filename = disp, dp["filename"]
+	}
+	rec.Parts = append(rec.Parts, part)
+	if part.Disposition == "attachment" {
+		return nil
+	}
+	switch {
+	case mediaType == "text/plain" && rec.Text == "":
+		rec.Text = strings.ReplaceAll(string(b), "\r\n", "\n")
+	case mediaType == "text/html" && rec.HTML == "":
+		rec.HTML = strings.ReplaceAll(string(b), "\r\n", "\n")
+	}
 	return nil
 }
