@@ -81,7 +81,8 @@ func LoadIfEmpty(ctx context.Context, svc *service.Service) ([]Login, error) {
 func Load(ctx context.Context, svc *service.Service) ([]Login, error) {
 	r := rand.New(rand.NewPCG(Seed, Seed))
 	now := svc.Now().Truncate(time.Second)
-	t := &domain.Tenant{Slug: "loerrach", Name: "Landkreis Lörrach", Kind: domain.KindLandkreis, PrivacyVersion: "2026-01"}
+	t := &domain.Tenant{Slug: "loerrach", Name: "Landkreis Lörrach", Kind: domain.KindLandkreis, PrivacyVersion: "2026-01",
+		Contact: "ehrenamt@loerrach-landkreis.example · 07621 410-0"}
 	for _, m := range municipalities {
 		t.Municipalities = append(t.Municipalities, m.Municipality)
 	}

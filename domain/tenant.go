@@ -23,6 +23,7 @@ type Tenant struct {
 	Kind           TenantKind
 	Municipalities []Municipality
 	PrivacyVersion string // version of the privacy notice volunteers consent to
+	Contact        string // how people reach the coordination (address, phone); mails end with it
 	CreatedAt      time.Time
 }
 

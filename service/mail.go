@@ -20,6 +20,24 @@ import (
 	"lotse/templates"
 )
 
+// mailWhy gives each message the footer line saying why its reader gets it;
+// every message has one (parseMailTemplates checks).
+var mailWhy = map[string]string{
+	"signup_confirm": "mail.why.signup", "already_registered": "mail.why.signup",
+	"offer": "mail.why.volunteer", "offer_reminder": "mail.why.volunteer", "portal_login": "mail.why.volunteer",
+	"appointment_reminder": "mail.why.volunteer", "appointment_changed": "mail.why.volunteer",
+	"background_check_due": "mail.why.volunteer",
+	"offer_declined":       "mail.why.staff", "offer_expired": "mail.why.staff", "assignment_withdrawn": "mail.why.staff",
+	"digest": "mail.why.staff",
+}
+
+// withFooter adds what every mail's footer names: the tenant and how to
+// reach its coordination.
+func withFooter(data map[string]any, t *domain.Tenant) map[string]any {
+	data["FooterTenant"], data["FooterContact"] = t.Name, t.Contact
+	return data
+}
+
 // mailTemplates holds each message's text and HTML template. The subject is the
 // catalog entry "mail.<name>.subject".
 type mailTemplates struct {
@@ -37,11 +55,17 @@ func parseMailTemplates(t *templates.Translator) (*mailTemplates, error) {
 	tf := func(key string, args ...any) string { return key }
 	for _, f := range files {
 		name := strings.TrimSuffix(path.Base(f), ".txt")
-		tt, err := template.New(path.Base(f)).Funcs(template.FuncMap{"t": tf}).ParseFS(templates.FS, f)
+		if strings.HasPrefix(name, "_") {
+			continue // a part of every message, not one of its own
+		}
+		if _, ok := mailWhy[name]; !ok {
+			return nil, fmt.Errorf("service: mail template %s: no entry in mailWhy", name)
+		}
+		tt, err := template.New(path.Base(f)).Funcs(template.FuncMap{"t": tf}).ParseFS(templates.FS, f, "email/_footer.txt")
 		if err != nil {
 			return nil, fmt.Errorf("service: mail template %s: %w", f, err)
 		}
-		ht, err := htmltemplate.New(name+".html").Funcs(htmltemplate.FuncMap{"t": tf}).ParseFS(templates.FS, "email/"+name+".html")
+		ht, err := htmltemplate.New(name+".html").Funcs(htmltemplate.FuncMap{"t": tf}).ParseFS(templates.FS, "email/"+name+".html", "email/_footer.html")
 		if err != nil {
 			return nil, fmt.Errorf("service: mail template %s.html: %w", name, err)
 		}
@@ -73,6 +97,7 @@ func (m *mailTemplates) render(name, lang string, data map[string]any) (string, 
 		}
 	}
 	data["Lang"] = lang
+	data["Why"] = mailWhy[name]
 	var text, html bytes.Buffer
 	t2, err := tt.Clone()
 	if err != nil {
@@ -117,7 +142,11 @@ func (s *Service) queueMailOnce(ctx context.Context, tenant domain.ID, key, to, 
 // mail clients show as an invitation (see mail.Attachment). The attachments
 // are stored with the message, so keep them small.
 func (s *Service) queueMailOnceWith(ctx context.Context, tenant domain.ID, key, to, lang, name string, data map[string]any, attachments []mail.Attachment) (bool, error) {
-	subject, text, html, err := s.mails.render(name, lang, data)
+	t, err := s.Store.Tenant(ctx, tenant)
+	if err != nil {
+		return false, err
+	}
+	subject, text, html, err := s.mails.render(name, lang, withFooter(data, t))
 	if err != nil {
 		return false, err
 	}

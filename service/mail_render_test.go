@@ -21,7 +21,7 @@ func mailFixture() (*domain.Volunteer, *domain.Tenant) {
 	now := time.Date(2026, 3, 14, 9, 30, 0, 0, time.UTC)
 	tenant := &domain.Tenant{
 		ID: domain.NewID(now), Slug: "muellheim", Name: "Gemeindeverwaltungsverband Müllheim-Badenweiler",
-		Kind: domain.KindVerband, PrivacyVersion: "2026-01", CreatedAt: now,
+		Kind: domain.KindVerband, PrivacyVersion: "2026-01", CreatedAt: now, Contact: "ehrenamt@muellheim.example, 07631 801-0",
 		Municipalities: []domain.Municipality{
 			{AGS: "08315074", Name: "Müllheim im Markgräflerland", PLZ: []string{"79379"}},
 			{AGS: "08315008", Name: "Badenweiler", PLZ: []string{"79410"}},
@@ -182,7 +182,13 @@ func TestRenderMails(t *testing.T) {
 		}
 		for _, lang := range tr.Langs() {
 			t.Run(name+"/"+lang, func(t *testing.T) {
-				subject, text, htm, err := s.RenderMail(name, lang, tc.data())
+				// Every mail ends with why it came and whom to ask: the
+				// tenant's contact, or without one its coordination by name.
+				ft := *tenant
+				if strings.HasPrefix(name, "offer") {
+					ft.Contact = ""
+				}
+				subject, text, htm, err := s.RenderMail(name, lang, withFooter(tc.data(), &ft))
 				if err != nil {
 					t.Fatalf("RenderMail: %v", err)
 				}
@@ -207,6 +213,15 @@ func TestRenderMails(t *testing.T) {
 					}
 					if strings.Contains(body, "<no value>") {
 						t.Errorf("%s shows <no value>", part)
+					}
+				}
+				footer := []string{tenant.Name, ft.Contact}
+				if ft.Contact == "" {
+					footer = []string{tenant.Name, s.T.T(lang, "mail.footer.contact_none", "tenant", tenant.Name)}
+				}
+				for _, w := range append(footer, s.T.T(lang, mailWhy[name], "tenant", tenant.Name)) {
+					if !strings.Contains(text, w) || !strings.Contains(plainHTML, w) {
+						t.Errorf("footer lacks %q:\n%s", w, text)
 					}
 				}
 				for _, w := range tc.want {

@@ -28,7 +28,7 @@ func TestMailInArabic(t *testing.T) {
 	}
 	o := &Offer{Match: &domain.Match{}, Volunteer: "Rana", Municipality: "Lörrach",
 		Request: &domain.HelpRequest{Category: "language_cafe", Title: "Sprachcafé"}}
-	_, text, html, err := s.RenderMail("offer", "ar", offerData(o, "https://lotse.example.org/offers?r=1", "https://lotse.example.org/me/login"))
+	_, text, html, err := s.RenderMail("offer", "ar", withFooter(offerData(o, "https://lotse.example.org/offers?r=1", "https://lotse.example.org/me/login"), &domain.Tenant{Name: "Lörrach"}))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -23,13 +23,14 @@ type tenantDoc struct {
 	Kind           string            `bson:"kind"`
 	Municipalities []municipalityDoc `bson:"municipalities"`
 	PrivacyVersion string            `bson:"privacy_version"`
+	Contact        string            `bson:"contact,omitempty"`
 	CreatedAt      time.Time         `bson:"created_at"`
 }
 
 func (d *tenantDoc) domain() *domain.Tenant {
 	t := &domain.Tenant{
 		ID: did(d.ID), Slug: d.Slug, Name: d.Name, Kind: domain.TenantKind(d.Kind),
-		PrivacyVersion: d.PrivacyVersion, CreatedAt: d.CreatedAt,
+		PrivacyVersion: d.PrivacyVersion, Contact: d.Contact, CreatedAt: d.CreatedAt,
 	}
 	for _, m := range d.Municipalities {
 		t.Municipalities = append(t.Municipalities, domain.Municipality{AGS: m.AGS, Name: m.Name, PLZ: m.PLZ})
@@ -48,7 +49,7 @@ func (s *Store) CreateTenant(ctx context.Context, t *domain.Tenant) error {
 	}
 	d := tenantDoc{
 		ID: oid(t.ID), Slug: t.Slug, Name: t.Name, Kind: string(t.Kind),
-		PrivacyVersion: t.PrivacyVersion, CreatedAt: t.CreatedAt,
+		PrivacyVersion: t.PrivacyVersion, Contact: t.Contact, CreatedAt: t.CreatedAt,
 	}
 	for _, m := range t.Municipalities {
 		d.Municipalities = append(d.Municipalities, municipalityDoc(m))

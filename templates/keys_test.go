@@ -93,7 +93,7 @@ func scanTemplates(t *testing.T) templateUse {
 			if err != nil || d.IsDir() {
 				return err
 			}
-			if dir == "email" && path.Ext(p) == ".txt" {
+			if dir == "email" && path.Ext(p) == ".txt" && !strings.HasPrefix(path.Base(p), "_") { // _footer: a part of every mail
 				u.mails = append(u.mails, strings.TrimSuffix(path.Base(p), ".txt"))
 			}
 			b, err := fs.ReadFile(templates.FS, p)

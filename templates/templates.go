@@ -15,7 +15,7 @@ import (
 
 // FS holds html/ (pages), email/ (mails), locales/ (catalogs) and static/.
 //
-//go:embed html email locales static
+//go:embed html email email/_footer.txt email/_footer.html locales static
 var FS embed.FS
 
 // DefaultLang is the language of the interface when nothing else is known.
