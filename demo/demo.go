@@ -246,6 +246,10 @@ func volunteer(r *rand.Rand, svc *service.Service, t *domain.Tenant, i int, now 
 		status = domain.VolunteerInactive
 	}
 	created := now.Add(-time.Duration(1+r.IntN(400*24)) * time.Hour)
+	if status == domain.VolunteerPending {
+		// Unconfirmed sign-ups are erased after 30 days: keep the demo's fresh.
+		created = now.Add(-time.Duration(1+r.IntN(14*24)) * time.Hour)
+	}
 	v := &domain.Volunteer{
 		Tenant: t.ID, Municipality: m.AGS, Name: first + " " + last,
 		Email: fmt.Sprintf("%s.%s.%03d@example.org", ascii(first), ascii(last), i),
@@ -261,6 +265,16 @@ func volunteer(r *rand.Rand, svc *service.Service, t *domain.Tenant, i int, now 
 	}
 	if status != domain.VolunteerPending {
 		v.ConfirmedAt = created.Add(time.Duration(1+r.IntN(48)) * time.Hour)
+	}
+	// Most who help children had their Führungszeugnis inspected at sign-up,
+	// so homework help and mentoring find volunteers.
+	if status != domain.VolunteerPending && r.IntN(4) > 0 &&
+		(slices.Contains(v.Skills, "homework_help") || slices.Contains(v.Skills, "mentoring")) {
+		issued := v.ConfirmedAt.AddDate(0, 0, -r.IntN(60))
+		yes := true
+		b, _ := domain.BackgroundCheckInput{CertificateDate: issued.Format(time.DateOnly),
+			InspectedOn: v.ConfirmedAt.Format(time.DateOnly), Suitable: &yes}.Check(now.Format(time.DateOnly))
+		v.BackgroundCheck = &b
 	}
 	return v
 }
