@@ -142,7 +142,7 @@ func (s *Service) queueMailOnce(ctx context.Context, tenant domain.ID, key, to, 
 // mail clients show as an invitation (see mail.Attachment). The attachments
 // are stored with the message, so keep them small.
 func (s *Service) queueMailOnceWith(ctx context.Context, tenant domain.ID, key, to, lang, name string, data map[string]any, attachments []mail.Attachment) (bool, error) {
-	t, err := s.Store.Tenant(ctx, tenant)
+	t, err := s.cachedTenant(ctx, tenant)
 	if err != nil {
 		return false, err
 	}

@@ -44,6 +44,7 @@ type Service struct {
 	mails      *mailTemplates
 	mailQueued chan struct{} // see MailQueued
 	reproposer reproposer
+	tenants    tenantCache
 }
 
 // New builds a Service and parses the mail templates (a broken one fails here).
