@@ -52,7 +52,8 @@ func (s *Store) findOwned(ctx context.Context, c *mongo.Collection, id any, tena
 	return nil
 }
 
-// Guard is a field that must hold a given value (a string or an int) for a
+// Guard is a field that must hold a given value (a string, an int or an
+// ObjectID) for a
 // transition to apply, e.g. {"status", "proposed"} or {"active_assignments", 1}.
 // An int guard of 0 or a string guard of "" also holds where the field is
 // absent: a field added to documents written before it existed.
@@ -70,6 +71,9 @@ func (g Guard) holds(raw bson.Raw) bool {
 			return true
 		}
 		got, ok := v.StringValueOK()
+		return ok && got == want
+	case bson.ObjectID:
+		got, ok := v.ObjectIDOK()
 		return ok && got == want
 	case int:
 		if want == 0 && (v.Type == 0 || v.Type == bson.TypeNull) {

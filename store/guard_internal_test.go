@@ -9,8 +9,9 @@ import (
 // TestGuardHolds: a zero counter guard also holds on documents written before
 // the counter existed, so adding a counter needs no migration.
 func TestGuardHolds(t *testing.T) {
+	id := bson.NewObjectID()
 	doc, err := bson.Marshal(bson.D{{Key: "status", Value: "active"}, {Key: "active_assignments", Value: int32(1)},
-		{Key: "big", Value: int64(1) << 40}, {Key: "nothing", Value: nil}})
+		{Key: "big", Value: int64(1) << 40}, {Key: "nothing", Value: nil}, {Key: "by", Value: id}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -32,6 +33,9 @@ func TestGuardHolds(t *testing.T) {
 		{Guard{"missing", "x"}, false},
 		{Guard{"status", ""}, false},
 		{Guard{"status", 1.5}, false}, // an unsupported guard never holds
+		{Guard{"by", id}, true},
+		{Guard{"by", bson.NewObjectID()}, false},
+		{Guard{"status", id}, false},
 	} {
 		if got := tc.g.holds(doc); got != tc.want {
 			t.Errorf("%+v holds = %v, want %v", tc.g, got, tc.want)

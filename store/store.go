@@ -64,7 +64,7 @@ type Store struct {
 	outbox, mailLog, usedLinks, rateLimits *mongo.Collection
 	audit, auditHeads                      *mongo.Collection
 	proposals, matches                     *mongo.Collection
-	jobRuns                                *mongo.Collection
+	jobRuns, claims                        *mongo.Collection
 }
 
 // Open connects to MongoDB at opts.URI, or starts the embedded FerretDB in
@@ -139,6 +139,7 @@ func New(client *mongo.Client, database string, embedded bool) *Store {
 		auditHeads:      db.Collection("audit_heads"),
 		proposals:       db.Collection("proposals"),
 		matches:         db.Collection("matches"),
+		claims:          db.Collection("claims"),
 		jobRuns:         db.Collection("job_runs"),
 	}
 }
