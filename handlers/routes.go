@@ -57,6 +57,7 @@ func (h *Handler) routes(r *gin.Engine) {
 
 	h.requestRoutes(staffPages, staffAPI)
 	h.proposalRoutes(staffPages, staffAPI)
+	h.claimRoutes(api)
 }
 
 // requireJSON refuses bodies that are not JSON, which also keeps cross-site HTML
