@@ -38,7 +38,7 @@ test: deps
 # few iterations.
 MATCH_BENCHTIME ?= 10s
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem -timeout 30m ./store/ ./geo/ ./handlers/
+	$(GO) test -run '^$$' -bench . -benchmem -timeout 30m ./store/ ./geo/ ./handlers/ ./accounting/
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime $(MATCH_BENCHTIME) -timeout 30m ./matching/
 	$(GO) test -run '^$$' -bench 'Queue10kMails|Dispatch' -benchtime 1x -timeout 30m ./service/
 
@@ -63,7 +63,8 @@ FUZZTIME ?= 30s
 FUZZERS = geo:FuzzNormalizePLZ geo:FuzzParse mail:FuzzParseURL \
 	handlers:FuzzBindSignup handlers:FuzzDecodeSignupJSON handlers:FuzzBindRequestForm handlers:FuzzDecodeRequestJSON \
 	matching:FuzzDecode matching:FuzzBruteForce \
-	accounting:FuzzParseMoney accounting:FuzzValidateIBAN accounting:FuzzSEPAText
+	accounting:FuzzParseMoney accounting:FuzzValidateIBAN accounting:FuzzSEPAText \
+	accounting:FuzzPain001Text accounting:FuzzDATEVText accounting:FuzzCSVText
 fuzz:
 	@for pf in $(FUZZERS); do \
 	  pkg=$${pf%%:*}; fn=$${pf#*:}; echo "== $$fn ($$pkg)"; \
