@@ -10,8 +10,8 @@ run:
 	$(GO) run ./cmd/lotse serve -demo
 
 # deps installs Debian's Chromium for the browser tests, GNU time for
-# bench-match and python3 with networkx for the matching checker when they are
-# missing.
+# bench-match, python3 with networkx for the matching checker and xmllint for
+# the SEPA schema checks (accounting/pain001_test.go) when they are missing.
 deps:
 	@command -v chromium >/dev/null 2>&1 || { \
 	  echo "installing chromium for the browser tests"; \
@@ -25,6 +25,10 @@ deps:
 	  echo "installing python3 and networkx for the matching checker (matching/checker_test.go)"; \
 	  export DEBIAN_FRONTEND=noninteractive; \
 	  $$(command -v sudo) apt-get update -qq && $$(command -v sudo) apt-get install -y -qq python3 python3-networkx >/dev/null; }
+	@command -v xmllint >/dev/null 2>&1 || { \
+	  echo "installing libxml2-utils (xmllint) for the SEPA schema checks"; \
+	  export DEBIAN_FRONTEND=noninteractive; \
+	  $$(command -v sudo) apt-get update -qq && $$(command -v sudo) apt-get install -y -qq libxml2-utils >/dev/null; }
 
 test: deps
 	$(GO) vet ./...
@@ -34,7 +38,7 @@ test: deps
 # few iterations.
 MATCH_BENCHTIME ?= 10s
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem -timeout 30m ./store/ ./geo/ ./handlers/
+	$(GO) test -run '^$$' -bench . -benchmem -timeout 30m ./store/ ./geo/ ./handlers/ ./accounting/
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime $(MATCH_BENCHTIME) -timeout 30m ./matching/
 	$(GO) test -run '^$$' -bench 'Queue10kMails|Dispatch' -benchtime 1x -timeout 30m ./service/
 
@@ -58,7 +62,9 @@ bench-match: build
 FUZZTIME ?= 30s
 FUZZERS = geo:FuzzNormalizePLZ geo:FuzzParse mail:FuzzParseURL \
 	handlers:FuzzBindSignup handlers:FuzzDecodeSignupJSON handlers:FuzzBindRequestForm handlers:FuzzDecodeRequestJSON \
-	matching:FuzzDecode matching:FuzzBruteForce
+	matching:FuzzDecode matching:FuzzBruteForce \
+	accounting:FuzzParseMoney accounting:FuzzValidateIBAN accounting:FuzzSEPAText \
+	accounting:FuzzPain001Text accounting:FuzzDATEVText accounting:FuzzCSVText
 fuzz:
 	@for pf in $(FUZZERS); do \
 	  pkg=$${pf%%:*}; fn=$${pf#*:}; echo "== $$fn ($$pkg)"; \
