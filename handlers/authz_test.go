@@ -63,6 +63,8 @@ type authzRow struct {
 	// setup, when set, builds the row's target once, before its first caller;
 	// all callers of the row share it.
 	setup func(t *testing.T, a *testApp, f *authzFixture) domain.ID
+	// each, when set, builds a new target for every caller.
+	each func(t *testing.T, a *testApp, f *authzFixture) domain.ID
 }
 
 type authzFixture struct {
@@ -205,6 +207,19 @@ func authzTable() []authzRow {
 		}, want: [nCallers]int{redirect, redirect, forbidden, redirect, redirect, redirect, redirect}},
 		{method: "POST", route: "/api/v1/proposals/approve-above", want: staffAPI, json: `{"min_score":1}`},
 
+		// Claims: accountants see the tenant's, coordinators their
+		// municipality's; only an accountant releases (never the checker) and
+		// reverses. Each caller gets a claim of its own in the needed state.
+		{method: "GET", route: "/api/v1/claims", want: [nCallers]int{unauth, unauth, ok, ok, ok, ok, ok}},
+		{method: "POST", route: "/api/v1/claims/:id/check", each: authzClaim(domain.ClaimSubmitted), json: `{}`,
+			want: [nCallers]int{unauth, unauth, ok, notFound, notFound, ok, ok}},
+		{method: "POST", route: "/api/v1/claims/:id/release", each: authzClaim(domain.ClaimChecked), json: `{}`,
+			want: [nCallers]int{unauth, unauth, ok, forbidden, notFound, forbidden, forbidden}},
+		{method: "POST", route: "/api/v1/claims/:id/reject", each: authzClaim(domain.ClaimSubmitted), json: `{"reason":"privat"}`,
+			want: [nCallers]int{unauth, unauth, ok, notFound, notFound, ok, ok}},
+		{method: "POST", route: "/api/v1/claims/:id/reverse", each: authzClaim(domain.ClaimReleased), json: `{"reason":"doppelt"}`,
+			want: [nCallers]int{unauth, unauth, ok, forbidden, forbidden, forbidden, forbidden}},
+
 		// Offers: public signed-link routes. Without a valid link everybody
 		// gets "not found", signed in or not; no session grants anything. The
 		// volunteer sends her confirmation link's query, which is no offer
@@ -305,6 +320,9 @@ func TestAuthorizationTable(t *testing.T) {
 			if row.fresh {
 				target = a.authzRequest(t)
 			}
+			if row.each != nil {
+				target = row.each(t, a, f)
+			}
 			path := strings.Replace(row.route, "*filepath", "style.css", 1)
 			if strings.Contains(path, "/volunteers/") {
 				path = strings.Replace(path, ":id", f.volunteer.Hex(), 1)
@@ -404,6 +422,24 @@ func failedMail(t *testing.T, a *testApp, f *authzFixture) domain.ID {
 		t.Fatal(err)
 	}
 	return id
+}
+
+// authzClaim returns a builder of a claim of the target tenant's Lörrach in
+// status st; checked and released ones were checked by somebody else.
+func authzClaim(st domain.ClaimStatus) func(t *testing.T, a *testApp, f *authzFixture) domain.ID {
+	return func(t *testing.T, a *testApp, f *authzFixture) domain.ID {
+		t.Helper()
+		now := time.Now()
+		c := &domain.Claim{Tenant: a.tenant.ID, Volunteer: f.volunteer, Request: f.request, Municipality: "08336050",
+			Kind: domain.ClaimTravel, AmountCents: 1260, Status: st}
+		if st != domain.ClaimSubmitted {
+			c.CheckedBy, c.CheckedAt = domain.NewID(now), now
+		}
+		if err := a.st.CreateClaim(context.Background(), c); err != nil {
+			t.Fatal(err)
+		}
+		return c.ID
+	}
 }
 
 func failedMailKey(id domain.ID) string { return "authz-failed:" + id.Hex() }

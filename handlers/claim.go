@@ -59,6 +59,11 @@ type claimTripJSON struct {
 	Detour      bool   `json:"detour"`
 }
 
+// claimListJSON is the answer of GET /api/v1/claims.
+type claimListJSON struct {
+	Items []claimJSON `json:"items"`
+}
+
 // claimReasonJSON is the body of a rejection or reversal.
 type claimReasonJSON struct {
 	Reason string `json:"reason"`
@@ -99,9 +104,7 @@ func (h *Handler) apiClaimList(c *gin.Context) {
 		h.apiError(c, err)
 		return
 	}
-	out := struct {
-		Items []claimJSON `json:"items"`
-	}{Items: make([]claimJSON, 0, len(cs))}
+	out := claimListJSON{Items: make([]claimJSON, 0, len(cs))}
 	for _, cl := range cs {
 		out.Items = append(out.Items, toClaimJSON(cl))
 	}

@@ -83,6 +83,10 @@ func TestOpenAPISchemasMatchTypes(t *testing.T) {
 		"BulkFailure":          bulkFailedJSON{},
 		"BackgroundCheck":      backgroundCheckJSON{},
 		"BackgroundCheckInput": domain.BackgroundCheckInput{},
+		"Claim":                claimJSON{},
+		"ClaimTrip":            claimTripJSON{},
+		"ClaimList":            claimListJSON{},
+		"ClaimReason":          claimReasonJSON{},
 	} {
 		ref := doc.Components.Schemas[name]
 		if ref == nil {
@@ -98,7 +102,7 @@ func TestOpenAPISchemasMatchTypes(t *testing.T) {
 			t.Errorf("schema %s has %v, the Go type %v", name, props, want)
 		}
 	}
-	if len(doc.Components.Schemas) != 23 {
+	if len(doc.Components.Schemas) != 27 {
 		t.Errorf("%d schemas: give each new one a Go type above", len(doc.Components.Schemas))
 	}
 }
@@ -135,6 +139,8 @@ func TestOpenAPIEnumsAreVocabulary(t *testing.T) {
 		"request statuses":   {"open", "matched", "done", "cancelled"},
 		"match statuses":     matchStatuses(),
 		"reject reasons":     domain.RejectReasons,
+		"claim statuses":     stringsOf(domain.ClaimStatuses),
+		"claim kinds":        stringsOf([]domain.ClaimKind{domain.ClaimTravel, domain.ClaimAllowance}),
 	}
 	for _, s := range []domain.VolunteerStatus{"pending", "active", "inactive", "former"} {
 		if !domain.IsVolunteerStatus(s) {
@@ -184,10 +190,12 @@ func matchesVocabulary(enum []string, vocab map[string][]string) bool {
 	return false
 }
 
-func matchStatuses() []string {
-	var out []string
-	for _, st := range domain.MatchStatuses {
-		out = append(out, string(st))
+func matchStatuses() []string { return stringsOf(domain.MatchStatuses) }
+
+func stringsOf[S ~string](xs []S) []string {
+	out := make([]string, len(xs))
+	for i, x := range xs {
+		out[i] = string(x)
 	}
 	return out
 }

@@ -170,6 +170,31 @@ func TestOpenAPIDescribesResponses(t *testing.T) {
 	call("POST", "/proposals/approve-above", admin, `{"min_score":"high"}`, 400)
 	call("POST", "/proposals/approve-above", acct, `{"min_score":0.8}`, 403)
 	call("POST", "/proposals/approve-above", admin, `{"min_score":0.5}`, 200) // everything decided: nothing to do
+	// Claims: the admin checks, the accountant releases and reverses.
+	for _, st := range []domain.ClaimStatus{domain.ClaimSubmitted, domain.ClaimSubmitted} {
+		if err := a.st.CreateClaim(context.Background(), &domain.Claim{Tenant: a.tenant.ID, Volunteer: domain.NewID(time.Now()),
+			Municipality: "08336050", Kind: domain.ClaimTravel, AmountCents: 1260, Status: st,
+			Trips: []domain.ClaimTrip{{Date: "2026-11-20", From: "79539", To: "79650", Metres: 6300, Mode: "car",
+				Purpose: "Begleitung", Table: "BRKG", AmountCents: 1260}}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var claims struct{ Items []struct{ ID string } }
+	_ = json.Unmarshal(call("GET", "/claims", acct, "", 200), &claims)
+	if len(claims.Items) != 2 {
+		t.Fatalf("claims: %+v", claims)
+	}
+	c1, c2 := claims.Items[0].ID, claims.Items[1].ID
+	call("GET", "/claims", "", "", 401)
+	call("POST", "/claims/"+c1+"/release", acct, `{}`, 409) // not checked yet
+	call("POST", "/claims/"+c1+"/check", admin, `{}`, 200)
+	call("POST", "/claims/"+c1+"/release", admin, `{}`, 403)
+	call("POST", "/claims/"+c1+"/release", acct, `{}`, 200)
+	call("POST", "/claims/"+c1+"/reverse", acct, `{"reason":""}`, 422)
+	call("POST", "/claims/"+c1+"/reverse", acct, `{"reason":"doppelt"}`, 200)
+	call("POST", "/claims/"+c2+"/reject", acct, `{"reason":`, 400)
+	call("POST", "/claims/"+c2+"/reject", acct, `{"reason":"privat"}`, 200)
+	call("POST", "/claims/"+domain.NewID(time.Now()).Hex()+"/check", acct, `{}`, 404)
 	call("GET", "/volunteers/load", acct, "", 403)
 	call("GET", "/volunteers/load", "", "", 401)
 	call("PATCH", "/volunteers/"+vid, admin, `{"capacity":1}`, 200)
