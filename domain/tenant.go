@@ -24,6 +24,7 @@ type Tenant struct {
 	Municipalities []Municipality
 	PrivacyVersion string // version of the privacy notice volunteers consent to
 	Contact        string // how people reach the coordination (address, phone); mails end with it
+	RateTable      string // travel-cost rates: "brkg" (default), "bayern", "hessen", "rlp"
 	CreatedAt      time.Time
 }
 

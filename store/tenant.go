@@ -24,13 +24,14 @@ type tenantDoc struct {
 	Municipalities []municipalityDoc `bson:"municipalities"`
 	PrivacyVersion string            `bson:"privacy_version"`
 	Contact        string            `bson:"contact,omitempty"`
+	RateTable      string            `bson:"rate_table,omitempty"`
 	CreatedAt      time.Time         `bson:"created_at"`
 }
 
 func (d *tenantDoc) domain() *domain.Tenant {
 	t := &domain.Tenant{
 		ID: did(d.ID), Slug: d.Slug, Name: d.Name, Kind: domain.TenantKind(d.Kind),
-		PrivacyVersion: d.PrivacyVersion, Contact: d.Contact, CreatedAt: d.CreatedAt,
+		PrivacyVersion: d.PrivacyVersion, Contact: d.Contact, RateTable: d.RateTable, CreatedAt: d.CreatedAt,
 	}
 	for _, m := range d.Municipalities {
 		t.Municipalities = append(t.Municipalities, domain.Municipality{AGS: m.AGS, Name: m.Name, PLZ: m.PLZ})
@@ -49,7 +50,7 @@ func (s *Store) CreateTenant(ctx context.Context, t *domain.Tenant) error {
 	}
 	d := tenantDoc{
 		ID: oid(t.ID), Slug: t.Slug, Name: t.Name, Kind: string(t.Kind),
-		PrivacyVersion: t.PrivacyVersion, Contact: t.Contact, CreatedAt: t.CreatedAt,
+		PrivacyVersion: t.PrivacyVersion, Contact: t.Contact, RateTable: t.RateTable, CreatedAt: t.CreatedAt,
 	}
 	for _, m := range t.Municipalities {
 		d.Municipalities = append(d.Municipalities, municipalityDoc(m))
