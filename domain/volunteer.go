@@ -62,10 +62,14 @@ type Volunteer struct {
 	HoursCommitted    int              // hours a month of the approved and accepted matches
 	PausedUntil       time.Time        // set by the volunteer: not proposed before this instant (UTC); zero when not paused
 	BackgroundCheck   *BackgroundCheck // nil: no Führungszeugnis inspected
-	Notes             string           // coordinator's note; free text, never logged
-	CreatedAt         time.Time
-	ConfirmedAt       time.Time
-	UpdatedAt         time.Time
+	// Bank details for refunds: the IBAN (normalised, checked) and the
+	// account holder exactly as at the bank, for the payee verification.
+	// Never logged; shown masked except to accountants.
+	BankIBAN, BankHolder string
+	Notes                string // coordinator's note; free text, never logged
+	CreatedAt            time.Time
+	ConfirmedAt          time.Time
+	UpdatedAt            time.Time
 }
 
 // Load is how much of what v offers is taken: the larger of the share of their

@@ -44,6 +44,8 @@ type volunteerDoc struct {
 	HoursCommitted    int           `bson:"hours_committed"`
 	PausedUntil       time.Time     `bson:"paused_until,omitempty"`
 	BackgroundCheck   *bgCheckDoc   `bson:"background_check,omitempty"`
+	BankIBAN          string        `bson:"bank_iban,omitempty"`
+	BankHolder        string        `bson:"bank_holder,omitempty"`
 	Notes             string        `bson:"notes,omitempty"`
 	CreatedAt         time.Time     `bson:"created_at"`
 	ConfirmedAt       time.Time     `bson:"confirmed_at,omitempty"`
@@ -93,7 +95,8 @@ func volunteerToDoc(v *domain.Volunteer) volunteerDoc {
 		RadiusKm: v.RadiusKm, Transport: v.Transport, Skills: v.Skills, Availability: v.Availability,
 		Capacity: v.Capacity, MaxHoursPerMonth: v.MaxHoursPerMonth, Neighbouring: v.Neighbouring,
 		PrivacyVersion: v.PrivacyVersion, PrivacyConsentAt: v.PrivacyConsentAt, Locale: v.Locale,
-		Status: string(v.Status), ActiveAssignments: v.ActiveAssignments, HoursCommitted: v.HoursCommitted, PausedUntil: v.PausedUntil, BackgroundCheck: bgCheckToDoc(v.BackgroundCheck), Notes: v.Notes,
+		Status: string(v.Status), ActiveAssignments: v.ActiveAssignments, HoursCommitted: v.HoursCommitted, PausedUntil: v.PausedUntil, BackgroundCheck: bgCheckToDoc(v.BackgroundCheck),
+		BankIBAN: v.BankIBAN, BankHolder: v.BankHolder, Notes: v.Notes,
 		CreatedAt: v.CreatedAt, ConfirmedAt: v.ConfirmedAt, UpdatedAt: v.UpdatedAt,
 	}
 	for _, l := range v.Languages {
@@ -109,7 +112,8 @@ func (d *volunteerDoc) domain() *domain.Volunteer {
 		RadiusKm: d.RadiusKm, Transport: d.Transport, Skills: d.Skills, Availability: d.Availability,
 		Capacity: d.Capacity, MaxHoursPerMonth: d.MaxHoursPerMonth, Neighbouring: d.Neighbouring,
 		PrivacyVersion: d.PrivacyVersion, PrivacyConsentAt: d.PrivacyConsentAt, Locale: d.Locale,
-		Status: domain.VolunteerStatus(d.Status), ActiveAssignments: d.ActiveAssignments, HoursCommitted: d.HoursCommitted, PausedUntil: d.PausedUntil.UTC(), BackgroundCheck: d.BackgroundCheck.domain(), Notes: d.Notes,
+		Status: domain.VolunteerStatus(d.Status), ActiveAssignments: d.ActiveAssignments, HoursCommitted: d.HoursCommitted, PausedUntil: d.PausedUntil.UTC(), BackgroundCheck: d.BackgroundCheck.domain(),
+		BankIBAN: d.BankIBAN, BankHolder: d.BankHolder, Notes: d.Notes,
 		CreatedAt: d.CreatedAt, ConfirmedAt: d.ConfirmedAt, UpdatedAt: d.UpdatedAt,
 	}
 	for _, l := range d.Languages {
@@ -507,4 +511,12 @@ func (s *Store) LapsedChecks(ctx context.Context, before time.Time) ([]StaleSign
 		out[i] = StaleSignup{Tenant: did(d.TenantID), ID: did(d.ID)}
 	}
 	return out, nil
+}
+
+// SetBankDetails stores the volunteer's IBAN and account holder (both "" to
+// remove them).
+func (s *Store) SetBankDetails(ctx context.Context, tenant, id domain.ID, iban, holder string) error {
+	return s.updateGuarded(ctx, s.volunteers, oid(id), tenant, nil,
+		bson.D{{Key: "$set", Value: bson.D{{Key: "bank_iban", Value: iban}, {Key: "bank_holder", Value: holder},
+			{Key: "updated_at", Value: s.now()}}}})
 }
