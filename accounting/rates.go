@@ -36,6 +36,9 @@ const (
 	ModeOnFoot          Mode = "on_foot"
 )
 
+// Modes lists every travel mode, in the order forms offer them.
+var Modes = []Mode{ModeCar, ModeMotorbike, ModeBicycle, ModeEBike, ModePublicTransport, ModeOnFoot}
+
 // RateTable is one set of travel-cost rules valid from a date on: the
 // Wegstreckenentschädigung per km for each vehicle, the passenger supplement,
 // the cap per trip and the raised car rate. A zero rate means the table pays

@@ -210,6 +210,15 @@ func authzTable() []authzRow {
 		// Claims: accountants see the tenant's, coordinators their
 		// municipality's; only an accountant releases (never the checker) and
 		// reverses. Each caller gets a claim of its own in the needed state.
+		{method: "GET", route: "/claims", want: [nCallers]int{redirect, redirect, ok, ok, ok, ok, ok}},
+		{method: "POST", route: "/claims/:id/check", each: authzClaim(domain.ClaimSubmitted), body: func(*authzFixture, int) url.Values { return url.Values{} },
+			want: [nCallers]int{redirect, redirect, redirect, notFound, notFound, redirect, redirect}},
+		{method: "POST", route: "/claims/:id/release", each: authzClaim(domain.ClaimChecked), body: func(*authzFixture, int) url.Values { return url.Values{} },
+			want: [nCallers]int{redirect, redirect, redirect, forbidden, notFound, forbidden, forbidden}},
+		{method: "POST", route: "/claims/:id/reject", each: authzClaim(domain.ClaimSubmitted), body: func(*authzFixture, int) url.Values { return url.Values{"reason": {"privat"}} },
+			want: [nCallers]int{redirect, redirect, redirect, notFound, notFound, redirect, redirect}},
+		{method: "POST", route: "/claims/:id/reverse", each: authzClaim(domain.ClaimReleased), body: func(*authzFixture, int) url.Values { return url.Values{"reason": {"doppelt"}} },
+			want: [nCallers]int{redirect, redirect, redirect, forbidden, forbidden, forbidden, forbidden}},
 		{method: "GET", route: "/api/v1/claims", want: [nCallers]int{unauth, unauth, ok, ok, ok, ok, ok}},
 		{method: "POST", route: "/api/v1/claims/:id/check", each: authzClaim(domain.ClaimSubmitted), json: `{}`,
 			want: [nCallers]int{unauth, unauth, ok, notFound, notFound, ok, ok}},

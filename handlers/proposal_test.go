@@ -279,11 +279,16 @@ func TestProposalBulkApprove(t *testing.T) {
 	}
 }
 
-// coordinatorForms signs in a coordinator of Lörrach and returns a function
-// that sends a page request (a form when form is not nil) in German and
-// returns the status, the redirect and the unescaped page.
+// coordinatorForms signs in a coordinator of Lörrach; see formsAs.
 func coordinatorForms(t *testing.T, a *testApp) func(method, path string, form url.Values) (int, string, string) {
-	browser := a.reqBrowser(t, "koordination@example.org", domain.RoleCoordinator, "08336050")
+	return formsAs(t, a, "koordination@example.org", domain.RoleCoordinator, "08336050")
+}
+
+// formsAs signs in a staff user and returns a function that sends a page
+// request (a form when form is not nil) in German and returns the status,
+// the redirect and the unescaped page.
+func formsAs(t *testing.T, a *testApp, email string, role domain.Role, munis ...string) func(method, path string, form url.Values) (int, string, string) {
+	browser := a.reqBrowser(t, email, role, munis...)
 	return func(method, path string, form url.Values) (int, string, string) {
 		t.Helper()
 		req, _ := http.NewRequest(method, a.srv.URL+path, strings.NewReader(form.Encode()))

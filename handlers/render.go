@@ -140,6 +140,8 @@ var formFields = map[string][]formField{
 	},
 	"request_show":   {{"status", "f-status"}},
 	"volunteer_show": {{"certificate_date", "f-certificate_date"}, {"inspected_on", "f-inspected_on"}, {"suitable", "f-suitable"}},
+	// claim_list: a refused reason links to its claim's field (fieldTarget).
+	"claim_list": {{"reason", "f-reason"}},
 	// A refused decision's reason and note: proposalListPage.fieldTarget
 	// links them to the controls of the pair in question.
 	"proposal_list": {{"min_score", "f-min_score"}, {"reason", "f-reason"}, {"note", "f-note"}},

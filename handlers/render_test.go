@@ -297,6 +297,40 @@ func pageCases(t *testing.T, f renderFixture) []pageCase {
 			}},
 	)
 
+	// The claims review: a submitted travel claim with a flagged trip, one the
+	// reader checked (so cannot release), a released one to reverse.
+	submitted := time.Date(2026, 3, 10, 8, 0, 0, 0, time.UTC)
+	claimTrip := domain.ClaimTrip{Date: "2026-03-09", From: "79539", To: "79650", Metres: 12300, Mode: "car", Passengers: 1,
+		Purpose: "Begleitung zum Amt", Table: "BRKG", AmountCents: 246}
+	claimsView := claimRows([]service.ClaimRow{
+		{Claim: &domain.Claim{ID: domain.NewID(submitted), Status: domain.ClaimSubmitted, AmountCents: 1736, SubmittedAt: submitted,
+			Note: "Belege folgen", Trips: []domain.ClaimTrip{claimTrip, {Date: "2026-03-09", From: "Lörrach", To: "Freiburg",
+				Mode: "public_transport", Purpose: "RP", TicketCents: 1490, AmountCents: 1490, Detour: true}}},
+			Volunteer: vols[0].Name, Request: reqs[0].Title, Municipality: "Lörrach", HasBank: true, MayCheck: true},
+		{Claim: &domain.Claim{ID: domain.NewID(submitted.Add(time.Second)), Status: domain.ClaimChecked, AmountCents: 246,
+			SubmittedAt: submitted, Trips: []domain.ClaimTrip{claimTrip}},
+			Volunteer: vols[1].Name, Municipality: "Lörrach", CheckedByMe: true},
+	}, "open")
+	released := claimRows([]service.ClaimRow{{Claim: &domain.Claim{ID: domain.NewID(submitted.Add(2 * time.Second)),
+		Status: domain.ClaimReleased, AmountCents: 990, SubmittedAt: submitted}, Volunteer: vols[2].Name, HasBank: true, MayReverse: true}}, "all")
+	cases = append(cases,
+		pageCase{name: "open", page: "claim_list", path: "/claims", titleKey: "claims.title", user: f.accountant,
+			data: claimListPage{Rows: claimsView, Filter: "open", Done: "claims.done.check"},
+			want: []string{vols[0].Name, "17,36 €", "2,46 €", "14,90 €", "12,3", "79539 → 79650", reqs[0].Title,
+				`action="/claims/` + claimsView[0].ID + `/check"`, `action="/claims/` + claimsView[0].ID + `/reject"`},
+			wantIn: map[string][]string{
+				"de": {"Als sachlich richtig vermerkt.", "eingereicht", "länger als üblich", "Bus und Bahn", "Sachlich richtig",
+					"Sie haben diese Abrechnung sachlich geprüft", "fehlt noch"},
+				"en": {"Marked as checked.", "submitted", "longer than usual", "bus and train", "Checked",
+					"You checked this claim", "missing"},
+			}},
+		pageCase{name: "released", page: "claim_list", path: "/claims", titleKey: "claims.title", user: f.accountant,
+			data: claimListPage{Rows: released, Filter: "all", Failed: released[0].ID}, errs: map[string]string{"reason": "field.required"},
+			want: []string{"9,90 €", `action="/claims/` + released[0].ID + `/reverse"`, `href="#f-reason-` + released[0].ID + `"`}},
+		pageCase{name: "empty", page: "claim_list", path: "/claims", titleKey: "claims.title", user: f.coord,
+			data: claimListPage{Filter: "open"}, wantIn: map[string][]string{"de": {"Keine Abrechnungen"}, "en": {"No claims"}}},
+	)
+
 	// The load dashboard as pageVolunteerLoad builds it.
 	last := time.Date(2026, 7, 31, 22, 30, 0, 0, time.UTC) // 1 August in Berlin
 	busy, idle := *vols[0], *vols[1]

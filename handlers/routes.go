@@ -26,6 +26,7 @@ func (h *Handler) routes(r *gin.Engine) {
 	h.offerRoutes(pages)
 	h.authRoutes(pages)
 	h.portalRoutes(pages)
+	h.claimPageRoutes(pages)
 
 	staffPages := pages.Group("/", h.requirePage(staff...))
 	staffPages.GET("/volunteers", h.pageVolunteerList)

@@ -157,3 +157,65 @@ func checkClaimReason(reason string) error {
 	}
 	return fe.Err()
 }
+
+// ClaimRow is a claim with what a reviewer needs to read it.
+type ClaimRow struct {
+	Claim        *domain.Claim
+	Volunteer    string // name; "" when the record is gone
+	Request      string // the assignment's title
+	HasBank      bool   // the volunteer gave bank details: payable
+	MayCheck     bool
+	MayRelease   bool
+	MayReverse   bool
+	CheckedByMe  bool // the reader checked it and so may not release it
+	Municipality string
+}
+
+// ClaimReview returns the scope's claims with names, newest first, and what
+// the reader may do with each.
+func (s *Service) ClaimReview(ctx context.Context, sc domain.Scope) ([]ClaimRow, error) {
+	cs, err := s.Claims(ctx, sc)
+	if err != nil {
+		return nil, err
+	}
+	sys := domain.System(sc.Tenant)
+	vols := map[domain.ID]*domain.Volunteer{}
+	titles := map[domain.ID]string{}
+	t, err := s.cachedTenant(ctx, sc.Tenant)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]ClaimRow, 0, len(cs))
+	for i := len(cs) - 1; i >= 0; i-- {
+		c := cs[i]
+		v, seen := vols[c.Volunteer]
+		if !seen {
+			if v, err = s.Store.Volunteer(ctx, sys, c.Volunteer); err != nil && !errors.Is(err, domain.ErrNotFound) {
+				return nil, err
+			}
+			vols[c.Volunteer] = v
+		}
+		if _, seen := titles[c.Request]; !seen && !c.Request.IsZero() {
+			r, err := s.Store.Request(ctx, sys, c.Request)
+			if err != nil && !errors.Is(err, domain.ErrNotFound) {
+				return nil, err
+			}
+			if r != nil {
+				titles[c.Request] = r.Title
+			}
+		}
+		row := ClaimRow{Claim: c, Request: titles[c.Request], Municipality: c.Municipality,
+			CheckedByMe: !c.CheckedBy.IsZero() && c.CheckedBy == sc.User}
+		if m, ok := t.Municipality(c.Municipality); ok {
+			row.Municipality = m.Name
+		}
+		if v != nil {
+			row.Volunteer, row.HasBank = v.Name, v.BankIBAN != ""
+		}
+		row.MayCheck = c.Status == domain.ClaimSubmitted && domain.MayCheck(sc, c) == nil
+		row.MayRelease = c.Status == domain.ClaimChecked && domain.MayRelease(sc, c) == nil
+		row.MayReverse = c.Status.Locked() && sc.Role == domain.RoleAccountant && c.ReversedBy.IsZero() && c.ReversalOf.IsZero()
+		out = append(out, row)
+	}
+	return out, nil
+}

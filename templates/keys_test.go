@@ -16,6 +16,7 @@ import (
 	"strings"
 	"testing"
 
+	"lotse/accounting"
 	"lotse/domain"
 	"lotse/store"
 	"lotse/templates"
@@ -51,6 +52,8 @@ func dynamicKeys(tr *templates.Translator) map[string][]string {
 		"proposal.factor.":  {"distance", "language", "availability", "skill", "priority", "load", "continuity"},
 		"match.reason.":     domain.RejectReasons,
 		"match.status.":     matchStatuses(),
+		"claims.status.":    stringsOf(domain.ClaimStatuses),
+		"claims.mode.":      stringsOf(accounting.Modes),
 		"outbox.status.":    {store.OutboxPending, store.OutboxSending, store.OutboxFailed},
 		"proposal.reason.":  append(slices.Clone(domain.UnfilledReasons), "other"),
 		"request.status.": {
@@ -451,10 +454,12 @@ func TestRawKeys(t *testing.T) {
 	}
 }
 
-func matchStatuses() []string {
-	out := make([]string, len(domain.MatchStatuses))
-	for i, s := range domain.MatchStatuses {
-		out[i] = string(s)
+func matchStatuses() []string { return stringsOf(domain.MatchStatuses) }
+
+func stringsOf[S ~string](xs []S) []string {
+	out := make([]string, len(xs))
+	for i, x := range xs {
+		out[i] = string(x)
 	}
 	return out
 }
