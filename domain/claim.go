@@ -74,6 +74,8 @@ type Claim struct {
 	Trips                 []ClaimTrip
 	AllowanceBasis        string // allowance: the tax basis (e.g. "26a")
 	AllowanceYear         int    // allowance: the calendar year it counts in
+	DeclaredElsewhere     int64  // allowance: cents the volunteer used of the same basis with other payers that year
+	OverrideReason        string // allowance above the yearly limit: the accountant's reason
 	AmountCents           int64  // the total; negative for a reversal
 	Status                ClaimStatus
 	Note                  string // the volunteer's remark; never logged

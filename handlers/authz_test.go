@@ -220,6 +220,8 @@ func authzTable() []authzRow {
 		{method: "POST", route: "/claims/:id/reverse", each: authzClaim(domain.ClaimReleased), body: func(*authzFixture, int) url.Values { return url.Values{"reason": {"doppelt"}} },
 			want: [nCallers]int{redirect, redirect, redirect, forbidden, forbidden, forbidden, forbidden}},
 		{method: "GET", route: "/api/v1/claims", want: [nCallers]int{unauth, unauth, ok, ok, ok, ok, ok}},
+		{method: "POST", route: "/api/v1/allowances", json: `{"volunteer":"{volunteer}","basis":"3_26a","year":2026,"amount":"1,00"}`,
+			want: [nCallers]int{unauth, unauth, created, notFound, notFound, created, created}},
 		{method: "POST", route: "/api/v1/claims/:id/check", each: authzClaim(domain.ClaimSubmitted), json: `{}`,
 			want: [nCallers]int{unauth, unauth, ok, notFound, notFound, ok, ok}},
 		{method: "POST", route: "/api/v1/claims/:id/release", each: authzClaim(domain.ClaimChecked), json: `{}`,

@@ -8,6 +8,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"lotse/domain"
+	"lotse/service"
 )
 
 // claimRoutes registers the claims API for the people who sign claims off:
@@ -19,6 +20,53 @@ func (h *Handler) claimRoutes(api *gin.RouterGroup) {
 	money.POST("/claims/:id/release", h.apiClaimRelease)
 	money.POST("/claims/:id/reject", h.apiClaimReject)
 	money.POST("/claims/:id/reverse", h.apiClaimReverse)
+	money.POST("/allowances", h.apiAllowanceCreate)
+}
+
+// allowanceJSON is the body of POST /api/v1/allowances; amounts as decimal
+// strings ("40,00" or "40.00").
+type allowanceJSON struct {
+	Volunteer         string `json:"volunteer"`
+	Basis             string `json:"basis"`
+	Year              int    `json:"year"`
+	Amount            string `json:"amount"`
+	DeclaredElsewhere string `json:"declared_elsewhere"`
+	Override          string `json:"override"`
+	Note              string `json:"note"`
+}
+
+// allowanceResultJSON is the stored allowance and the yearly limit check.
+type allowanceResultJSON struct {
+	Claim          claimJSON `json:"claim"`
+	Status         string    `json:"limit_status"` // ok, warn (from 80 %), blocked (paid with an accountant's reason)
+	LimitCents     int64     `json:"limit_cents"`
+	UsedCents      int64     `json:"used_cents"`
+	RemainingCents int64     `json:"remaining_cents"`
+	Percent        int       `json:"percent"`
+}
+
+func (h *Handler) apiAllowanceCreate(c *gin.Context) {
+	var in allowanceJSON
+	if err := bindJSON(c, &in); err != nil {
+		h.badJSON(c)
+		return
+	}
+	vid, err := domain.ParseID(in.Volunteer)
+	if err != nil {
+		fe := domain.FieldErrors{}
+		fe.Add("volunteer", "field.required")
+		h.apiError(c, fe.Err())
+		return
+	}
+	res, err := h.Svc.RecordAllowance(c.Request.Context(), sessionUser(c).Scope(), service.AllowanceInput{Volunteer: vid,
+		Basis: in.Basis, Year: in.Year, Amount: in.Amount, DeclaredElsewhere: in.DeclaredElsewhere, Override: in.Override, Note: in.Note})
+	if err != nil {
+		h.apiError(c, err)
+		return
+	}
+	ch := res.Check
+	c.JSON(http.StatusCreated, allowanceResultJSON{Claim: toClaimJSON(res.Claim), Status: string(ch.Status),
+		LimitCents: int64(ch.Limit), UsedCents: int64(ch.Used), RemainingCents: int64(ch.Remaining), Percent: ch.Percent})
 }
 
 // claimJSON is a claim in the API; amounts are integer cents.

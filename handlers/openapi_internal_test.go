@@ -10,6 +10,7 @@ import (
 
 	"github.com/getkin/kin-openapi/openapi3"
 
+	"lotse/accounting"
 	"lotse/domain"
 	"lotse/service"
 )
@@ -87,6 +88,8 @@ func TestOpenAPISchemasMatchTypes(t *testing.T) {
 		"ClaimTrip":            claimTripJSON{},
 		"ClaimList":            claimListJSON{},
 		"ClaimReason":          claimReasonJSON{},
+		"AllowanceInput":       allowanceJSON{},
+		"AllowanceResult":      allowanceResultJSON{},
 	} {
 		ref := doc.Components.Schemas[name]
 		if ref == nil {
@@ -102,7 +105,7 @@ func TestOpenAPISchemasMatchTypes(t *testing.T) {
 			t.Errorf("schema %s has %v, the Go type %v", name, props, want)
 		}
 	}
-	if len(doc.Components.Schemas) != 27 {
+	if len(doc.Components.Schemas) != 29 {
 		t.Errorf("%d schemas: give each new one a Go type above", len(doc.Components.Schemas))
 	}
 }
@@ -141,6 +144,8 @@ func TestOpenAPIEnumsAreVocabulary(t *testing.T) {
 		"reject reasons":     domain.RejectReasons,
 		"claim statuses":     stringsOf(domain.ClaimStatuses),
 		"claim kinds":        stringsOf([]domain.ClaimKind{domain.ClaimTravel, domain.ClaimAllowance}),
+		"allowance bases":    stringsOf([]accounting.AllowanceBasis{accounting.Nr26, accounting.Nr26a, accounting.Nr12}),
+		"allowance statuses": stringsOf([]accounting.AllowanceStatus{accounting.AllowanceOK, accounting.AllowanceWarn, accounting.AllowanceBlocked}),
 	}
 	for _, s := range []domain.VolunteerStatus{"pending", "active", "inactive", "former"} {
 		if !domain.IsVolunteerStatus(s) {

@@ -35,6 +35,8 @@ type claimDoc struct {
 	Trips          []claimTripDoc `bson:"trips,omitempty"`
 	AllowanceBasis string         `bson:"allowance_basis,omitempty"`
 	AllowanceYear  int            `bson:"allowance_year,omitempty"`
+	Elsewhere      int64          `bson:"declared_elsewhere,omitempty"`
+	OverrideReason string         `bson:"override_reason,omitempty"`
 	AmountCents    int64          `bson:"amount_cents"`
 	Status         string         `bson:"status"`
 	Note           string         `bson:"note,omitempty"`
@@ -52,7 +54,7 @@ type claimDoc struct {
 func claimToDoc(c *domain.Claim) claimDoc {
 	d := claimDoc{ID: oid(c.ID), TenantID: oid(c.Tenant), Volunteer: oid(c.Volunteer), Request: oid(c.Request),
 		Municipality: c.Municipality, Kind: string(c.Kind), AllowanceBasis: c.AllowanceBasis, AllowanceYear: c.AllowanceYear,
-		AmountCents: c.AmountCents, Status: string(c.Status), Note: c.Note, SubmittedAt: c.SubmittedAt,
+		Elsewhere: c.DeclaredElsewhere, OverrideReason: c.OverrideReason, AmountCents: c.AmountCents, Status: string(c.Status), Note: c.Note, SubmittedAt: c.SubmittedAt,
 		CheckedBy: oid(c.CheckedBy), CheckedAt: c.CheckedAt, ReleasedBy: oid(c.ReleasedBy), ReleasedAt: c.ReleasedAt,
 		RejectReason: c.RejectReason, ReversalOf: oid(c.ReversalOf), Batch: oid(c.Batch)}
 	if !c.ReversedBy.IsZero() {
@@ -67,7 +69,7 @@ func claimToDoc(c *domain.Claim) claimDoc {
 func (d *claimDoc) domain() *domain.Claim {
 	c := &domain.Claim{ID: did(d.ID), Tenant: did(d.TenantID), Volunteer: did(d.Volunteer), Request: did(d.Request),
 		Municipality: d.Municipality, Kind: domain.ClaimKind(d.Kind), AllowanceBasis: d.AllowanceBasis,
-		AllowanceYear: d.AllowanceYear, AmountCents: d.AmountCents, Status: domain.ClaimStatus(d.Status), Note: d.Note,
+		AllowanceYear: d.AllowanceYear, DeclaredElsewhere: d.Elsewhere, OverrideReason: d.OverrideReason, AmountCents: d.AmountCents, Status: domain.ClaimStatus(d.Status), Note: d.Note,
 		SubmittedAt: d.SubmittedAt.UTC(), CheckedBy: did(d.CheckedBy), CheckedAt: d.CheckedAt.UTC(),
 		ReleasedBy: did(d.ReleasedBy), ReleasedAt: d.ReleasedAt.UTC(), RejectReason: d.RejectReason,
 		ReversalOf: did(d.ReversalOf), Batch: did(d.Batch)}
