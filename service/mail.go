@@ -28,7 +28,9 @@ var mailWhy = map[string]string{
 	"appointment_reminder": "mail.why.volunteer", "appointment_changed": "mail.why.volunteer",
 	"background_check_due": "mail.why.volunteer",
 	"offer_declined":       "mail.why.staff", "offer_expired": "mail.why.staff", "assignment_withdrawn": "mail.why.staff",
-	"digest": "mail.why.staff",
+	"digest": "mail.why.staff", "claims_month": "mail.why.staff",
+	"claims_month_volunteer": "mail.why.volunteer", "claim_reminder": "mail.why.volunteer",
+	"allowance_statement": "mail.why.volunteer",
 }
 
 // withFooter adds what every mail's footer names: the tenant and how to

@@ -11,6 +11,7 @@ import (
 	"text/template"
 	"time"
 
+	"lotse/accounting"
 	"lotse/domain"
 	"lotse/templates"
 )
@@ -148,6 +149,32 @@ func TestRenderMails(t *testing.T) {
 					"Müllheim im Markgräflerland", "https://lotse.example.org/me/login")
 			},
 			want: []string{v.Name, "Begleitung Ausländerbehörde", "2026-04-03"},
+		},
+		"claims_month": {
+			data: func() map[string]any {
+				return claimsMonthData("2026-02", []summaryLine{{Municipality: "Müllheim im Markgräflerland", Status: "released", Count: 3, Total: "42,60 €"}},
+					5, accounting.Euros(61, 10), "https://lotse.example.org/claims?filter=all")
+			},
+			want: []string{"2026-02", "Müllheim im Markgräflerland", "42,60 €", "61,10 €", "https://lotse.example.org/claims?filter=all"},
+		},
+		"claims_month_volunteer": {
+			data: func() map[string]any {
+				return volunteerMonthData(v.Name, "2026-02", []monthItem{{Date: "03.02.2026", Status: "freigegeben", Amount: "12,30 €"}},
+					"https://lotse.example.org/me/login")
+			},
+			want: []string{v.Name, "2026-02", "03.02.2026", "12,30 €"},
+		},
+		"claim_reminder": {
+			data: func() map[string]any {
+				return claimReminderData(v.Name, "Begleitung Ausländerbehörde", time.Date(2026, 4, 30, 0, 0, 0, 0, time.UTC), "https://lotse.example.org/me/login")
+			},
+			want: []string{v.Name, "Begleitung Ausländerbehörde", "30.04.2026"},
+		},
+		"allowance_statement": {
+			data: func() map[string]any {
+				return statementData(v.Name, 2025, []statementLine{{Basis: "Ehrenamtspauschale", Amount: "840,00 €"}}, tenant.Name)
+			},
+			want: []string{v.Name, "2025", "840,00 €", tenant.Name},
 		},
 		"portal_login": {
 			data: func() map[string]any {
