@@ -29,6 +29,10 @@ deps:
 	  echo "installing libxml2-utils (xmllint) for the SEPA schema checks"; \
 	  export DEBIAN_FRONTEND=noninteractive; \
 	  $$(command -v sudo) apt-get update -qq && $$(command -v sudo) apt-get install -y -qq libxml2-utils >/dev/null; }
+	@command -v pdftotext >/dev/null 2>&1 || { \
+	  echo "installing poppler-utils (pdftotext) to read the PDFs back in accounting/pdf_test.go"; \
+	  export DEBIAN_FRONTEND=noninteractive; \
+	  $$(command -v sudo) apt-get update -qq && $$(command -v sudo) apt-get install -y -qq poppler-utils >/dev/null; }
 
 test: deps
 	$(GO) vet ./...
