@@ -28,12 +28,8 @@ const (
 // adding one. The key names the match and the start, so every start is
 // mailed once whatever runs twice. It returns the number of mails queued.
 func (s *Service) RemindAppointments(ctx context.Context, now time.Time) (int, error) {
-	tenants, err := s.Store.Tenants(ctx)
-	if err != nil {
-		return 0, err
-	}
-	n := 0
-	for _, t := range tenants {
+	return s.eachTenant(ctx, func(t *domain.Tenant) (int, error) {
+		n := 0
 		ms, err := s.Store.Matches(ctx, domain.System(t.ID))
 		if err != nil {
 			return n, err
@@ -50,8 +46,8 @@ func (s *Service) RemindAppointments(ctx context.Context, now time.Time) (int, e
 				n++
 			}
 		}
-	}
-	return n, nil
+		return n, nil
+	})
 }
 
 func (s *Service) remindAppointment(ctx context.Context, t *domain.Tenant, m *domain.Match, now time.Time) (bool, error) {

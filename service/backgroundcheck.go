@@ -58,13 +58,9 @@ var backgroundCheckReminders = []int{90, 30}
 // step: a renewed certificate (new due date) starts afresh, a re-run sends
 // nothing twice. It returns the number queued.
 func (s *Service) RemindBackgroundChecks(ctx context.Context, now time.Time) (int, error) {
-	tenants, err := s.Store.Tenants(ctx)
-	if err != nil {
-		return 0, err
-	}
 	today := now.In(berlin()).Format(time.DateOnly)
-	n := 0
-	for _, t := range tenants {
+	return s.eachTenant(ctx, func(t *domain.Tenant) (int, error) {
+		n := 0
 		vols, err := s.Store.ActiveVolunteers(ctx, t.ID)
 		if err != nil {
 			return n, err
@@ -96,8 +92,8 @@ func (s *Service) RemindBackgroundChecks(ctx context.Context, now time.Time) (in
 				n++
 			}
 		}
-	}
-	return n, nil
+		return n, nil
+	})
 }
 
 // backgroundCheckData is what the renewal reminder shows.

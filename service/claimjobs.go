@@ -36,12 +36,8 @@ func previousMonth(now time.Time) (from, to time.Time) {
 func (s *Service) MonthlyClaimSummaries(ctx context.Context, now time.Time) (int, error) {
 	from, to := previousMonth(now)
 	month := from.Format("2006-01")
-	tenants, err := s.Store.Tenants(ctx)
-	if err != nil {
-		return 0, err
-	}
-	n := 0
-	for _, t := range tenants {
+	return s.eachTenant(ctx, func(t *domain.Tenant) (int, error) {
+		n := 0
 		all, err := s.Store.Claims(ctx, t.ID)
 		if err != nil {
 			return n, err
@@ -53,7 +49,7 @@ func (s *Service) MonthlyClaimSummaries(ctx context.Context, now time.Time) (int
 			}
 		}
 		if len(inMonth) == 0 {
-			continue
+			return 0, nil
 		}
 		q, err := s.accountantSummaries(ctx, t, inMonth, month)
 		n += q
@@ -65,8 +61,8 @@ func (s *Service) MonthlyClaimSummaries(ctx context.Context, now time.Time) (int
 		if err != nil {
 			return n, err
 		}
-	}
-	return n, nil
+		return n, nil
+	})
 }
 
 // summaryLine is one municipality and status of a month's summary.
@@ -193,12 +189,8 @@ func (s *Service) volunteerSummaries(ctx context.Context, t *domain.Tenant, clai
 // (accepted with a date that passed, or completed) the volunteer hears that
 // claims lapse after six months. One reminder per assignment.
 func (s *Service) RemindUnclaimedTrips(ctx context.Context, now time.Time) (int, error) {
-	tenants, err := s.Store.Tenants(ctx)
-	if err != nil {
-		return 0, err
-	}
-	n := 0
-	for _, t := range tenants {
+	return s.eachTenant(ctx, func(t *domain.Tenant) (int, error) {
+		n := 0
 		ms, err := s.Store.Matches(ctx, domain.System(t.ID))
 		if err != nil {
 			return n, err
@@ -240,20 +232,16 @@ func (s *Service) RemindUnclaimedTrips(ctx context.Context, now time.Time) (int,
 				n++
 			}
 		}
-	}
-	return n, nil
+		return n, nil
+	})
 }
 
 // AllowanceStatements is the job of January: every volunteer paid flat
 // allowances last year gets the sums per tax basis, for their tax return.
 func (s *Service) AllowanceStatements(ctx context.Context, now time.Time) (int, error) {
 	year := now.In(berlin()).Year() - 1
-	tenants, err := s.Store.Tenants(ctx)
-	if err != nil {
-		return 0, err
-	}
-	n := 0
-	for _, t := range tenants {
+	return s.eachTenant(ctx, func(t *domain.Tenant) (int, error) {
+		n := 0
 		claims, err := s.Store.Claims(ctx, t.ID)
 		if err != nil {
 			return n, err
@@ -291,8 +279,8 @@ func (s *Service) AllowanceStatements(ctx context.Context, now time.Time) (int, 
 				n++
 			}
 		}
-	}
-	return n, nil
+		return n, nil
+	})
 }
 
 // monthItem is one claim in a volunteer's monthly overview.

@@ -31,13 +31,9 @@ func (d *Digest) empty() bool {
 // The key names the user and the Berlin day, so a second run the same day
 // sends nothing. It returns the number of digests queued.
 func (s *Service) SendDigests(ctx context.Context, now time.Time) (int, error) {
-	tenants, err := s.Store.Tenants(ctx)
-	if err != nil {
-		return 0, err
-	}
 	day := now.In(berlin()).Format(time.DateOnly)
-	n := 0
-	for _, t := range tenants {
+	return s.eachTenant(ctx, func(t *domain.Tenant) (int, error) {
+		n := 0
 		users, err := s.Store.Users(ctx, t.ID)
 		if err != nil {
 			return n, err
@@ -46,7 +42,7 @@ func (s *Service) SendDigests(ctx context.Context, now time.Time) (int, error) {
 			return u.Role != domain.RoleAdmin && u.Role != domain.RoleCoordinator
 		})
 		if len(staff) == 0 {
-			continue
+			return 0, nil
 		}
 		vols, err := s.Store.ActiveVolunteers(ctx, t.ID)
 		if err != nil {
@@ -74,8 +70,8 @@ func (s *Service) SendDigests(ctx context.Context, now time.Time) (int, error) {
 				n++
 			}
 		}
-	}
-	return n, nil
+		return n, nil
+	})
 }
 
 // digestFor picks one user's part of the tenant's state.

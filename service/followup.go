@@ -24,12 +24,8 @@ const (
 // match, and the expiry is a guarded change from approved. It returns the
 // number of reminders and expiries.
 func (s *Service) FollowUpOffers(ctx context.Context, now time.Time) (int, error) {
-	tenants, err := s.Store.Tenants(ctx)
-	if err != nil {
-		return 0, err
-	}
-	n := 0
-	for _, t := range tenants {
+	return s.eachTenant(ctx, func(t *domain.Tenant) (int, error) {
+		n := 0
 		ms, err := s.Store.Matches(ctx, domain.System(t.ID))
 		if err != nil {
 			return n, err
@@ -57,8 +53,8 @@ func (s *Service) FollowUpOffers(ctx context.Context, now time.Time) (int, error
 				}
 			}
 		}
-	}
-	return n, nil
+		return n, nil
+	})
 }
 
 // remindOffer queues the volunteer's reminder once per match.

@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"time"
 
+	"lotse/domain"
 	"lotse/geo"
 	"lotse/store"
 	"lotse/templates"
@@ -71,4 +72,23 @@ func (s *Service) keyedHash(purpose, v string) string {
 	m := hmac.New(sha256.New, s.Secret)
 	m.Write([]byte(purpose + "\x00" + v))
 	return base64.RawURLEncoding.EncodeToString(m.Sum(nil)[:16])
+}
+
+// eachTenant runs fn for every tenant and adds up what it counts: the
+// scheduled jobs work tenant by tenant. It stops at the first error, with the
+// count so far.
+func (s *Service) eachTenant(ctx context.Context, fn func(t *domain.Tenant) (int, error)) (int, error) {
+	tenants, err := s.Store.Tenants(ctx)
+	if err != nil {
+		return 0, err
+	}
+	total := 0
+	for _, t := range tenants {
+		n, err := fn(t)
+		total += n
+		if err != nil {
+			return total, err
+		}
+	}
+	return total, nil
 }
