@@ -191,35 +191,7 @@ func (h *Handler) pageMeClaimCreate(c *gin.Context) {
 		h.pageError(c, err)
 		return
 	}
-	page.Note = c.PostForm("note")
-	in := service.ClaimInput{Request: id, Note: page.Note}
-	var used []int        // the form row of each trip sent
-	var unparsed []string // passengers fields that are no number
-	for i := range page.Rows {
-		r := &page.Rows[i]
-		f := func(field string) string { return c.PostForm(r.Name(field)) }
-		r.Date, r.From, r.To, r.Km, r.Mode = f("date"), f("from"), f("to"), f("km"), f("mode")
-		r.Passengers, r.Ticket, r.Purpose, r.RaisedReason = f("passengers"), f("ticket"), f("purpose"), f("raised_reason")
-		if r.blank() {
-			if r.Mode == "" {
-				r.Mode = string(accounting.ModeCar)
-			}
-			continue
-		}
-		r.Open = true
-		passengers := 0
-		if s := strings.TrimSpace(r.Passengers); s != "" {
-			if passengers, err = strconv.Atoi(s); err != nil {
-				// Out of range for the service, so nothing is stored; the
-				// message says what is wrong.
-				passengers = -1
-				unparsed = append(unparsed, r.Key("passengers"))
-			}
-		}
-		used = append(used, i)
-		in.Trips = append(in.Trips, service.TripInput{Date: r.Date, From: r.From, To: r.To, Km: r.Km, Mode: r.Mode,
-			Passengers: passengers, Ticket: r.Ticket, Purpose: r.Purpose, RaisedReason: r.RaisedReason})
-	}
+	in, used, unparsed := bindClaimForm(c, &page, id)
 	_, err = h.Svc.SubmitClaim(c.Request.Context(), portalVolunteer(c), in)
 	switch domain.ErrorCode(err) {
 	case "":
@@ -234,6 +206,41 @@ func (h *Handler) pageMeClaimCreate(c *gin.Context) {
 	default:
 		h.pageError(c, err)
 	}
+}
+
+// bindClaimForm reads the claim form into page (the input as typed, for a
+// re-render) and returns the claim of its filled-in rows, the form row of
+// each trip sent, and the passengers fields that are no number. Such a
+// count goes to the service as -1, out of range, so the claim is refused.
+func bindClaimForm(c *gin.Context, page *meClaimPage, request domain.ID) (in service.ClaimInput, used []int, unparsed []string) {
+	page.Note = c.PostForm("note")
+	in = service.ClaimInput{Request: request, Note: page.Note}
+	for i := range page.Rows {
+		r := &page.Rows[i]
+		f := func(field string) string { return c.PostForm(r.Name(field)) }
+		r.Date, r.From, r.To, r.Km, r.Mode = f("date"), f("from"), f("to"), f("km"), f("mode")
+		r.Passengers, r.Ticket, r.Purpose, r.RaisedReason = f("passengers"), f("ticket"), f("purpose"), f("raised_reason")
+		if r.blank() {
+			if r.Mode == "" {
+				r.Mode = string(accounting.ModeCar)
+			}
+			continue
+		}
+		r.Open = true
+		passengers := 0
+		if s := strings.TrimSpace(r.Passengers); s != "" {
+			n, err := strconv.Atoi(s)
+			if err != nil {
+				n = -1
+				unparsed = append(unparsed, r.Key("passengers"))
+			}
+			passengers = n
+		}
+		used = append(used, i)
+		in.Trips = append(in.Trips, service.TripInput{Date: r.Date, From: r.From, To: r.To, Km: r.Km, Mode: r.Mode,
+			Passengers: passengers, Ticket: r.Ticket, Purpose: r.Purpose, RaisedReason: r.RaisedReason})
+	}
+	return in, used, unparsed
 }
 
 // rowErrors renames the service's trips[k].field errors, k counting the
