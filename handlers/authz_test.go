@@ -265,6 +265,18 @@ func authzTable() []authzRow {
 		{method: "POST", route: "/me/assignments/:request/withdraw", body: func(*authzFixture, int) url.Values {
 			return url.Values{"reason": {"krank"}}
 		}, want: volunteerNotHers},
+		// Refunds: her bank details are hers to set; the claim form and a
+		// claim need an assignment of hers, and the target request is none.
+		{method: "GET", route: "/me/bank", want: volunteerOnly},
+		{method: "POST", route: "/me/bank", body: func(*authzFixture, int) url.Values {
+			return url.Values{"iban": {"DE89 3704 0044 0532 0130 00"}, "holder": {"Sabine Müller"}}
+		}, want: allRedirect},
+		{method: "GET", route: "/me/claims/new", want: volunteerNotHers},
+		{method: "POST", route: "/me/claims", body: func(f *authzFixture, _ int) url.Values {
+			return url.Values{"request": {f.request.Hex()}, "trips[0].date": {time.Now().AddDate(0, 0, -1).Format("2006-01-02")},
+				"trips[0].from": {"79539"}, "trips[0].to": {"79540"}, "trips[0].km": {"5"}, "trips[0].mode": {"car"},
+				"trips[0].purpose": {"Begleitung"}}
+		}, want: volunteerNotHers},
 
 		// Last: logging out ends the caller's session (the portal's first:
 		// the staff logout drops the CSRF cookie the forms use).
@@ -407,7 +419,7 @@ func TestAuthorizationTable(t *testing.T) {
 			hers[e.Action] = true
 		}
 	}
-	for _, action := range []string{"volunteer.update", "volunteer.pause", "volunteer.resume"} {
+	for _, action := range []string{"volunteer.update", "volunteer.pause", "volunteer.resume", "volunteer.bank"} {
 		if !hers[action] {
 			t.Errorf("no %s by the volunteer in the audit log", action)
 		}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"lotse/accounting"
 	"lotse/domain"
 	"lotse/service"
 )
@@ -42,6 +43,7 @@ func (h *Handler) portalRoutes(pages *gin.RouterGroup) {
 	me.POST("/offers/:request/accept", h.pageMeOfferAccept)
 	me.POST("/offers/:request/decline", h.pageMeOfferDecline)
 	me.POST("/assignments/:request/withdraw", h.pageMeWithdraw)
+	h.portalClaimRoutes(me)
 }
 
 // portalSession loads the volunteer of the portal cookie, if any, into the
@@ -185,6 +187,7 @@ func (h *Handler) pageMeLogout(c *gin.Context) {
 var meDone = map[string]string{
 	"login": "me.done.login", "profile": "me.done.profile", "pause": "me.done.pause", "resume": "me.done.resume",
 	"accepted": "me.done.accepted", "declined": "me.done.declined", "withdrawn": "me.done.withdrawn",
+	"bank": "me.done.bank", "claim": "me.done.claim",
 }
 
 // meReasonMax is the longest reason the decline and withdraw forms take.
@@ -201,6 +204,8 @@ type mePage struct {
 	Done      string // message key of what just happened, or ""
 	Alert     string // message key of a refused action, or ""
 	ReasonMax int
+	Bank      string       // the stored IBAN, masked; "" when none
+	Claims    []meClaimRow // the volunteer's travel claims, newest first
 }
 
 // meView builds the overview of volunteer v with the profile form showing
@@ -210,8 +215,13 @@ func (h *Handler) meView(c *gin.Context, v *domain.Volunteer) (mePage, error) {
 	if err != nil {
 		return mePage{}, err
 	}
+	claims, err := h.Svc.ClaimsOf(c.Request.Context(), v)
+	if err != nil {
+		return mePage{}, err
+	}
 	now := h.Svc.Now().In(berlin())
 	page := mePage{
+		Claims: claimRowsOf(claims, langOf(c)),
 		Portal: p, ReasonMax: meReasonMax, Done: meDone[c.Query("done")],
 		Form: domain.ProfileInput{RadiusKm: v.RadiusKm, Transport: v.Transport, Availability: v.Availability,
 			Capacity: v.Capacity, MaxHoursPerMonth: v.MaxHoursPerMonth, Neighbouring: v.Neighbouring, Locale: v.Locale},
@@ -220,6 +230,9 @@ func (h *Handler) meView(c *gin.Context, v *domain.Volunteer) (mePage, error) {
 	}
 	if page.Form.Locale == "" {
 		page.Form.Locale = "de"
+	}
+	if v.BankIBAN != "" {
+		page.Bank = accounting.MaskIBAN(v.BankIBAN)
 	}
 	if v.Paused(h.Svc.Now()) {
 		page.Until = v.PausedUntil.In(berlin()).Format("2006-01-02")

@@ -61,7 +61,7 @@ func portalPageCases(f renderFixture) []pageCase {
 
 	hidden := func(name, value string) string { return `name="` + name + `" value="` + value + `"` }
 	link := service.PortalLink{ID: v.ID.Hex(), Nonce: "bm9uY2UtZm9yLXRoZS10ZXN0", Exp: "1775000000", Sig: "c2lnbmF0dXJl"}
-	return []pageCase{
+	return append([]pageCase{
 		{name: "volunteer", page: "home", path: "/", me: v,
 			want:   []string{`action="/me/logout"`, `href="/me"`},
 			wantIn: map[string][]string{"de": {"Mein Bereich", "Abmelden"}, "en": {"My page", "Log out"}}},
@@ -112,5 +112,5 @@ func portalPageCases(f renderFixture) []pageCase {
 		{name: "invalid", page: "me", path: "/me/profile", titleKey: "me.title", me: v, data: bad, errs: profileErrs,
 			want: []string{`value="2020-01-01"`, `value="999"`}},
 		{name: "capacity below", page: "me", path: "/me/profile", titleKey: "me.title", me: v, data: below, errs: belowErrs},
-	}
+	}, portalClaimPageCases(f)...)
 }

@@ -157,6 +157,8 @@ var formFields = map[string][]formField{
 		{"capacity", "f-capacity"}, {"max_hours_per_month", "f-max_hours_per_month"},
 		{"locale", "f-mail-locale"},
 	},
+	"me_bank":  {{"iban", "f-iban"}, {"holder", "f-holder"}},
+	"me_claim": claimFormFields(), // per trip row: trips[0].date → f-trips-0-date
 }
 
 // fieldTargeter is page data whose form shows a control only sometimes. It

@@ -158,6 +158,8 @@ func TestErrorSummary(t *testing.T) {
 			data: requestShow(done, tn, string(domain.RequestOpen))},
 		{name: "portal login", page: "me_login", path: "/me/login", data: meLoginPage{}},
 		{name: "portal", page: "me", path: "/me", data: portalPage(f, true)},
+		{name: "bank details", page: "me_bank", path: "/me/bank", data: meBankPage{HolderMax: 70}},
+		{name: "claim form", page: "me_claim", path: "/me/claims", data: claimPage(f)},
 	}
 	for _, tc := range cases {
 		for _, lang := range tr.Langs() {
