@@ -103,4 +103,48 @@ func TestBrowserPortalClaim(t *testing.T) {
 		len(cs[0].Claim.Trips) != 1 || cs[0].Claim.Trips[0].Date != day {
 		t.Fatalf("stored claims %+v (%v)", cs, err)
 	}
+
+	// From the claim to its release: one accountant checks it, and being
+	// the checker sees no release button; a second accountant releases it.
+	claimID := cs[0].Claim.ID.Hex()
+	a.addUser(t, "kasse1@example.org", domain.RoleAccountant)
+	a.addUser(t, "kasse2@example.org", domain.RoleAccountant)
+	staff := func(email string) *browser {
+		sctx, cancel := chromedp.NewContext(b.ctx, chromedp.WithNewBrowserContext())
+		t.Cleanup(cancel)
+		s := &browser{t: t, ctx: sctx}
+		s.load(http.StatusOK, chromedp.Navigate(a.srv.URL+"/login?next=/claims"))
+		s.do(chromedp.SendKeys(chromedp.ID("f-email"), email), chromedp.SendKeys(chromedp.ID("f-password"), staffPassword))
+		s.load(http.StatusOK, chromedp.Click(chromedp.CSS(`main form[method="post"] button[type="submit"]`)))
+		if loc := value(s, chromedp.Location()); loc != a.srv.URL+"/claims" {
+			t.Fatalf("%s signed in at %s", email, loc)
+		}
+		return s
+	}
+	first := staff("kasse1@example.org")
+	section := "#claim-" + claimID
+	if got := first.text(section + " h2"); !strings.Contains(got, oc.volunteer.Name) || !strings.Contains(got, "2,46 €") {
+		t.Errorf("the accountant's list shows %q", got)
+	}
+	first.load(http.StatusOK, chromedp.Click(chromedp.CSS(section+` form[action="/claims/`+claimID+`/check"] button`)))
+	if got := first.text(section); !strings.Contains(got, "sachlich richtig") || !strings.Contains(got, "freigeben muss jemand anderes") {
+		t.Errorf("after checking: %q", got)
+	}
+	if n := value(first, chromedp.Evaluate[int](`document.querySelectorAll('form[action="/claims/`+claimID+`/release"]').length`)); n != 0 {
+		t.Error("the checker is offered the release")
+	}
+	second := staff("kasse2@example.org")
+	second.load(http.StatusOK, chromedp.Click(chromedp.CSS(section+` form[action="/claims/`+claimID+`/release"] button`)))
+	if got := second.text("main .flash"); got != "Freigegeben." {
+		t.Errorf("after releasing the page says %q", got)
+	}
+	stored, err := a.st.Claim(ctx, a.tenant.ID, cs[0].Claim.ID)
+	if err != nil || stored.Status != domain.ClaimReleased || stored.CheckedBy == stored.ReleasedBy {
+		t.Fatalf("released claim %+v %v", stored, err)
+	}
+	// The volunteer sees it released.
+	b.load(http.StatusOK, chromedp.Navigate(a.srv.URL+"/me"))
+	if row := b.text("#me-claims tbody tr"); !strings.Contains(row, "freigegeben") {
+		t.Errorf("the volunteer's row after the release: %q", row)
+	}
 }
