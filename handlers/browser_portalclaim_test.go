@@ -16,7 +16,8 @@ import (
 // signs in with the link the SMTP server received, enters her bank details,
 // opens the claim form of her assignment, sends one car trip without the
 // kilometres, corrects it and finds the claim listed as submitted with its
-// amount.
+// amount. Then one accountant checks it, a second releases it, and she sees
+// it released.
 func TestBrowserPortalClaim(t *testing.T) {
 	path := needBrowser(t)
 	a := newTestApp(t)
