@@ -87,6 +87,13 @@ func TestOpenAPISchemasMatchTypes(t *testing.T) {
 		"ClaimTrip":            claimTripJSON{},
 		"ClaimList":            claimListJSON{},
 		"ClaimReason":          claimReasonJSON{},
+		"PayoutSettings":       payoutSettingsJSON{},
+		"PayoutCreate":         payoutCreateJSON{},
+		"Payout":               payoutJSON{},
+		"PayoutTransfer":       payoutTransferJSON{},
+		"PayoutSkip":           payoutSkipJSON{},
+		"PayoutFile":           payoutFileJSON{},
+		"PayoutList":           payoutListJSON{},
 	} {
 		ref := doc.Components.Schemas[name]
 		if ref == nil {
@@ -102,7 +109,7 @@ func TestOpenAPISchemasMatchTypes(t *testing.T) {
 			t.Errorf("schema %s has %v, the Go type %v", name, props, want)
 		}
 	}
-	if len(doc.Components.Schemas) != 27 {
+	if len(doc.Components.Schemas) != 34 {
 		t.Errorf("%d schemas: give each new one a Go type above", len(doc.Components.Schemas))
 	}
 }
@@ -141,6 +148,10 @@ func TestOpenAPIEnumsAreVocabulary(t *testing.T) {
 		"reject reasons":     domain.RejectReasons,
 		"claim statuses":     stringsOf(domain.ClaimStatuses),
 		"claim kinds":        stringsOf([]domain.ClaimKind{domain.ClaimTravel, domain.ClaimAllowance}),
+		"rate tables":        domain.RateTables,
+		"payout statuses":    stringsOf([]domain.PayoutStatus{domain.PayoutPreparing, domain.PayoutReady, domain.PayoutVoid}),
+		"payout skips":       domain.PayoutSkipReasons,
+		"payout files":       {domain.PayoutPain001, domain.PayoutDATEV, domain.PayoutCSV},
 	}
 	for _, s := range []domain.VolunteerStatus{"pending", "active", "inactive", "former"} {
 		if !domain.IsVolunteerStatus(s) {

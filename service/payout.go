@@ -156,7 +156,7 @@ func checkPayoutSettings(t *domain.Tenant, in domain.PayoutSettings) (*domain.Pa
 		case utf8.RuneCountInString(kost) > maxCostCentre:
 			fe.Add(field, "field.too_long")
 		case strings.ContainsFunc(kost, func(r rune) bool { return r < ' ' || r == 0x7f }):
-			fe.Add(field, "field.invalid")
+			fe.Add(field, "field.payout.cost_centre")
 		default:
 			p.CostCentres[ags] = kost
 		}
@@ -630,4 +630,17 @@ func remittance(seq int, cs []*domain.Claim) string {
 		nums = append(nums, c.ID.Hex()[16:])
 	}
 	return fmt.Sprintf("Lotse Erstattung Auszahlung %d %s Belege %s", seq, strings.Join(periods, " "), strings.Join(nums, " "))
+}
+
+// PayoutMunicipalities lists the tenant's municipalities, for the cost
+// centres of the settings form (admins only).
+func (s *Service) PayoutMunicipalities(ctx context.Context, sc domain.Scope) ([]domain.Municipality, error) {
+	if sc.Role != domain.RoleAdmin {
+		return nil, domain.ErrForbidden
+	}
+	t, err := s.cachedTenant(ctx, sc.Tenant)
+	if err != nil {
+		return nil, err
+	}
+	return t.Municipalities, nil
 }
