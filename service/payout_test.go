@@ -30,7 +30,7 @@ func validPayoutSettings() domain.PayoutSettings {
 }
 
 // payoutUsers adds an admin, a coordinator and two accountants to tn.
-func payoutUsers(t *testing.T, svc *service.Service, tn *domain.Tenant) (admin, coord, acct1, acct2 domain.Scope) {
+func payoutUsers(t testing.TB, svc *service.Service, tn *domain.Tenant) (admin, coord, acct1, acct2 domain.Scope) {
 	t.Helper()
 	var out []domain.Scope
 	for _, u := range []domain.UserInput{

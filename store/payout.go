@@ -331,7 +331,15 @@ func (s *Store) PayClaims(ctx context.Context, tenant domain.ID, ids []domain.ID
 		for i, id := range ids {
 			keys[i] = s.claims.Name() + "\x00" + id.Hex()
 		}
-		defer s.locks.lockMany(keys)()
+		// A large batch takes every lock: its keys would hit nearly every
+		// stripe anyway, and with all of them held no guarded update of any
+		// claim runs until it is done, which allows the one-scan update below.
+		all := len(keys) > payChunk
+		if all {
+			defer s.locks.lockAll()()
+		} else {
+			defer s.locks.lockMany(keys)()
+		}
 		want := make(map[bson.ObjectID]bool, len(ids))
 		for _, id := range ids {
 			want[oid(id)] = true
@@ -341,18 +349,52 @@ func (s *Store) PayClaims(ctx context.Context, tenant domain.ID, ids []domain.ID
 		if err != nil {
 			return nil, wrap(err, "pay claims")
 		}
-		var won []bson.ObjectID
+		var won, others []bson.ObjectID // others: open claims the batch did not plan
 		for cur.Next(ctx) {
-			id, ok := cur.Current.Lookup("_id").ObjectIDOK()
-			if !ok || !want[id] {
+			if !guards[0].holds(cur.Current) || !guards[1].holds(cur.Current) {
 				continue
 			}
-			if guards[0].holds(cur.Current) && guards[1].holds(cur.Current) {
+			if id, ok := cur.Current.Lookup("_id").ObjectIDOK(); ok && want[id] {
 				won = append(won, id)
+			} else if ok {
+				others = append(others, id)
 			}
 		}
 		if err := errors.Join(cur.Err(), cur.Close(ctx)); err != nil {
 			return nil, wrap(err, "pay claims")
+		}
+		if all && len(others) <= payChunk {
+			// The batch takes (nearly) every open claim: one update by the
+			// guards, minus the few it leaves, scans the collection once
+			// instead of once per chunk of IDs.
+			filter := bson.D{{Key: "tenant_id", Value: oid(tenant)}, guards[0].filter(), guards[1].filter()}
+			if len(others) > 0 {
+				filter = append(filter, bson.E{Key: "_id", Value: bson.D{{Key: "$nin", Value: others}}})
+			}
+			res, err := s.claims.UpdateMany(ctx, filter, set)
+			if err != nil {
+				return nil, wrap(err, "pay claims")
+			}
+			if int(res.ModifiedCount) == len(won) {
+				return dids(won), nil
+			}
+			// A released claim was inserted meanwhile (inserts take no
+			// lock): give back what the batch did not plan.
+			marked, err := s.batchClaims(ctx, tenant, batch)
+			if err != nil {
+				return nil, err
+			}
+			var extra []domain.ID
+			for _, id := range marked {
+				if !want[oid(id)] {
+					extra = append(extra, id)
+				}
+			}
+			if len(extra) > 0 {
+				_, err = s.claims.UpdateMany(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: oids(extra)}}},
+					{Key: "batch", Value: oid(batch)}}, unpayUpdate)
+			}
+			return dids(won), wrap(err, "pay claims")
 		}
 		for chunk := range slices.Chunk(won, payChunk) {
 			if _, err := s.claims.UpdateMany(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: chunk}}}}, set); err != nil {
@@ -399,13 +441,29 @@ func (s *Store) UnpayClaims(ctx context.Context, tenant domain.ID, ids []domain.
 	for _, id := range ids {
 		err := s.updateGuarded(ctx, s.claims, oid(id), tenant,
 			[]Guard{{"status", string(domain.ClaimPaid)}, {"batch", oid(batch)}},
-			bson.D{{Key: "$set", Value: bson.D{{Key: "status", Value: string(domain.ClaimReleased)}}},
-				{Key: "$unset", Value: bson.D{{Key: "batch", Value: ""}}}})
+			unpayUpdate)
 		if err != nil && !errors.Is(err, domain.ErrConflict) {
 			return err
 		}
 	}
 	return nil
+}
+
+// unpayUpdate puts a paid claim back: released, in no batch.
+var unpayUpdate = bson.D{{Key: "$set", Value: bson.D{{Key: "status", Value: string(domain.ClaimReleased)}}},
+	{Key: "$unset", Value: bson.D{{Key: "batch", Value: ""}}}}
+
+// lockAll takes every lock, in order, and returns the function that
+// releases them.
+func (k *keyLocks) lockAll() func() {
+	for i := range k.locks {
+		k.locks[i].Lock()
+	}
+	return func() {
+		for i := range k.locks {
+			k.locks[i].Unlock()
+		}
+	}
 }
 
 // lockMany takes the locks of all keys, in stripe order so two callers
