@@ -22,9 +22,10 @@ type Tenant struct {
 	Name           string
 	Kind           TenantKind
 	Municipalities []Municipality
-	PrivacyVersion string // version of the privacy notice volunteers consent to
-	Contact        string // how people reach the coordination (address, phone); mails end with it
-	RateTable      string // travel-cost rates: "brkg" (default), "bayern", "hessen", "rlp"
+	PrivacyVersion string          // version of the privacy notice volunteers consent to
+	Contact        string          // how people reach the coordination (address, phone); mails end with it
+	RateTable      string          // travel-cost rates: "brkg" (default), "bayern", "hessen", "rlp"
+	Payout         *PayoutSettings // nil until an admin saves them
 	CreatedAt      time.Time
 }
 

@@ -97,6 +97,9 @@ var (
 	// match of hers on another request.
 	volunteerOnly    = [nCallers]int{redirect, ok, redirect, redirect, redirect, redirect, redirect}
 	volunteerNotHers = [nCallers]int{redirect, notFound, redirect, redirect, redirect, redirect, redirect}
+	// A payout batch: its tenant's accountants and admins read it.
+	payoutRead    = [nCallers]int{redirect, redirect, ok, forbidden, notFound, forbidden, ok}
+	payoutReadAPI = [nCallers]int{unauth, unauth, ok, forbidden, notFound, forbidden, ok}
 )
 
 func authzTable() []authzRow {
@@ -230,6 +233,31 @@ func authzTable() []authzRow {
 			want: [nCallers]int{unauth, unauth, ok, notFound, notFound, ok, ok}},
 		{method: "POST", route: "/api/v1/claims/:id/reverse", each: authzClaim(domain.ClaimReleased), json: `{"reason":"doppelt"}`,
 			want: [nCallers]int{unauth, unauth, ok, forbidden, forbidden, forbidden, forbidden}},
+
+		// Payouts: admins keep the settings; accountants make batches, admins
+		// read them and their files. Each creating caller gets a released
+		// claim of a volunteer with bank details; the batch rows get a batch.
+		{method: "GET", route: "/admin/payout", want: [nCallers]int{redirect, redirect, forbidden, forbidden, ok, forbidden, ok}},
+		{method: "POST", route: "/admin/payout", body: func(*authzFixture, int) url.Values { return authzPayoutForm() },
+			want: [nCallers]int{redirect, redirect, forbidden, forbidden, redirect, forbidden, redirect}},
+		{method: "GET", route: "/api/v1/settings/payout", want: [nCallers]int{unauth, unauth, forbidden, forbidden, ok, forbidden, ok}},
+		{method: "PUT", route: "/api/v1/settings/payout", json: authzPayoutJSON,
+			want: [nCallers]int{unauth, unauth, forbidden, forbidden, ok, forbidden, ok}},
+		{method: "GET", route: "/payouts", want: [nCallers]int{redirect, redirect, ok, forbidden, ok, forbidden, ok}},
+		{method: "POST", route: "/payouts", each: authzReleased, body: func(*authzFixture, int) url.Values {
+			return url.Values{"execution_date": {time.Now().Format(time.DateOnly)}}
+		}, want: [nCallers]int{redirect, redirect, redirect, forbidden, forbidden, forbidden, forbidden}},
+		{method: "GET", route: "/payouts/:id", setup: authzPayout, want: payoutRead},
+		{method: "GET", route: "/payouts/:id/pain001.xml", setup: authzPayout, want: payoutRead},
+		{method: "GET", route: "/payouts/:id/datev.csv", setup: authzPayout, want: payoutRead},
+		{method: "GET", route: "/payouts/:id/export.csv", setup: authzPayout, want: payoutRead},
+		{method: "GET", route: "/api/v1/payouts", want: [nCallers]int{unauth, unauth, ok, forbidden, ok, forbidden, ok}},
+		{method: "POST", route: "/api/v1/payouts", each: authzReleased, json: `{}`,
+			want: [nCallers]int{unauth, unauth, created, forbidden, forbidden, forbidden, forbidden}},
+		{method: "GET", route: "/api/v1/payouts/:id", setup: authzPayout, want: payoutReadAPI},
+		{method: "GET", route: "/api/v1/payouts/:id/pain001.xml", setup: authzPayout, want: payoutReadAPI},
+		{method: "GET", route: "/api/v1/payouts/:id/datev.csv", setup: authzPayout, want: payoutReadAPI},
+		{method: "GET", route: "/api/v1/payouts/:id/export.csv", setup: authzPayout, want: payoutReadAPI},
 
 		// Offers: public signed-link routes. Without a valid link everybody
 		// gets "not found", signed in or not; no session grants anything. The
@@ -707,4 +735,49 @@ func (a *testApp) auditCount(t *testing.T) int {
 		n += len(log)
 	}
 	return n
+}
+
+// authzPayoutSettings are complete payout settings without cost centres, so
+// they fit either tenant.
+func authzPayoutSettings() domain.PayoutSettings {
+	return domain.PayoutSettings{DebtorName: "Landratsamt Lörrach", IBAN: "DE68210501700012345678", Consultant: 29098,
+		Client: 55003, AccountLength: 4, TravelAccount: "4660", AllowanceAccount: "4190", ContraAccount: "1360", RateTable: "brkg"}
+}
+
+const authzPayoutJSON = `{"debtor_name":"Landratsamt Lörrach","iban":"DE68 2105 0170 0012 3456 78","bic":"","consultant":29098,
+	"client":55003,"account_length":4,"travel_account":"4660","allowance_account":"4190","contra_account":"1360",
+	"cost_centres":{},"rate_table":"brkg"}`
+
+func authzPayoutForm() url.Values {
+	return url.Values{"debtor_name": {"Landratsamt Lörrach"}, "iban": {"DE68 2105 0170 0012 3456 78"}, "consultant": {"29098"},
+		"client": {"55003"}, "account_length": {"4"}, "travel_account": {"4660"}, "allowance_account": {"4190"},
+		"contra_account": {"1360"}, "rate_table": {"brkg"}}
+}
+
+// authzReleased gives the target tenant payout settings, the target
+// volunteer bank details and a released claim, so an accountant can make a
+// batch; it returns the claim.
+func authzReleased(t *testing.T, a *testApp, f *authzFixture) domain.ID {
+	t.Helper()
+	ctx := context.Background()
+	set := authzPayoutSettings()
+	if err := a.st.SetPayoutSettings(ctx, a.tenant.ID, &set); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.st.SetBankDetails(ctx, a.tenant.ID, f.volunteer, "DE89370400440532013000", "Sabine Müller"); err != nil {
+		t.Fatal(err)
+	}
+	return authzClaim(domain.ClaimReleased)(t, a, f)
+}
+
+// authzPayout makes a batch of the target tenant and returns it.
+func authzPayout(t *testing.T, a *testApp, f *authzFixture) domain.ID {
+	t.Helper()
+	authzReleased(t, a, f)
+	p, err := a.svc.CreatePayout(context.Background(),
+		domain.Scope{Tenant: a.tenant.ID, User: domain.NewID(time.Now()), Role: domain.RoleAccountant}, time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p.ID
 }

@@ -90,6 +90,13 @@ func TestOpenAPISchemasMatchTypes(t *testing.T) {
 		"ClaimReason":          claimReasonJSON{},
 		"AllowanceInput":       allowanceJSON{},
 		"AllowanceResult":      allowanceResultJSON{},
+		"PayoutSettings":       payoutSettingsJSON{},
+		"PayoutCreate":         payoutCreateJSON{},
+		"Payout":               payoutJSON{},
+		"PayoutTransfer":       payoutTransferJSON{},
+		"PayoutSkip":           payoutSkipJSON{},
+		"PayoutFile":           payoutFileJSON{},
+		"PayoutList":           payoutListJSON{},
 	} {
 		ref := doc.Components.Schemas[name]
 		if ref == nil {
@@ -105,7 +112,7 @@ func TestOpenAPISchemasMatchTypes(t *testing.T) {
 			t.Errorf("schema %s has %v, the Go type %v", name, props, want)
 		}
 	}
-	if len(doc.Components.Schemas) != 29 {
+	if len(doc.Components.Schemas) != 36 {
 		t.Errorf("%d schemas: give each new one a Go type above", len(doc.Components.Schemas))
 	}
 }
@@ -146,6 +153,10 @@ func TestOpenAPIEnumsAreVocabulary(t *testing.T) {
 		"claim kinds":        stringsOf([]domain.ClaimKind{domain.ClaimTravel, domain.ClaimAllowance}),
 		"allowance bases":    stringsOf([]accounting.AllowanceBasis{accounting.Nr26, accounting.Nr26a, accounting.Nr12}),
 		"allowance statuses": stringsOf([]accounting.AllowanceStatus{accounting.AllowanceOK, accounting.AllowanceWarn, accounting.AllowanceBlocked}),
+		"rate tables":        domain.RateTables,
+		"payout statuses":    stringsOf([]domain.PayoutStatus{domain.PayoutPreparing, domain.PayoutReady, domain.PayoutVoid}),
+		"payout skips":       domain.PayoutSkipReasons,
+		"payout files":       {domain.PayoutPain001, domain.PayoutDATEV, domain.PayoutCSV},
 	}
 	for _, s := range []domain.VolunteerStatus{"pending", "active", "inactive", "former"} {
 		if !domain.IsVolunteerStatus(s) {

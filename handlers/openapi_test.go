@@ -214,6 +214,50 @@ func TestOpenAPIDescribesResponses(t *testing.T) {
 	call("POST", "/proposals/"+domain.NewID(time.Now()).Hex()+"/approve", admin, `{"volunteer":"`+vid+`"}`, 404)
 	call("POST", "/proposals/"+drive+"/approve", acct, `{"volunteer":"`+vid+`"}`, 403)
 	call("POST", "/proposals/"+drive+"/reject", "", `{"volunteer":"`+vid+`","reason":"other"}`, 401)
+	// Payouts: settings first, then a batch of Jonas's released claim.
+	call("GET", "/settings/payout", "", "", 401)
+	call("GET", "/settings/payout", acct, "", 403)
+	call("GET", "/settings/payout", admin, "", 200)
+	call("POST", "/payouts", acct, `{}`, 409) // no settings yet
+	call("PUT", "/settings/payout", admin, `{"debtor_name":"","iban":"DE00"}`, 422)
+	call("PUT", "/settings/payout", admin, `{"iban":`, 400)
+	call("PUT", "/settings/payout", acct, `{}`, 403)
+	call("PUT", "/settings/payout", admin, `{"debtor_name":"Landratsamt Lörrach","iban":"DE68 2105 0170 0012 3456 78",
+		"consultant":29098,"client":55003,"account_length":4,"travel_account":"4660","allowance_account":"4190",
+		"contra_account":"1360","cost_centres":{"08336050":"KST-LOE"},"rate_table":"brkg"}`, 200)
+	if err := a.st.SetBankDetails(context.Background(), a.tenant.ID, mustID(t, vid), "DE89370400440532013000", "Jonas Becker"); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.st.CreateClaim(context.Background(), &domain.Claim{Tenant: a.tenant.ID, Volunteer: mustID(t, vid),
+		Municipality: "08336050", Kind: domain.ClaimTravel, AmountCents: 2340, Status: domain.ClaimReleased,
+		Trips: []domain.ClaimTrip{{Date: "2026-11-21", From: "79539", To: "79650", Metres: 11700, Mode: "car",
+			Purpose: "Begleitung", Table: "BRKG", AmountCents: 2340}}}); err != nil {
+		t.Fatal(err)
+	}
+	call("POST", "/payouts", admin, `{}`, 403)
+	call("POST", "/payouts", acct, `{"execution_date":"2020-01-01"}`, 422)
+	call("POST", "/payouts", acct, `{"execution_date":`, 400)
+	call("POST", "/payouts", "", `{}`, 401)
+	var batch struct {
+		ID    string
+		Files []struct{ Name, SHA256 string }
+	}
+	_ = json.Unmarshal(call("POST", "/payouts", acct, `{}`, 201), &batch)
+	if len(batch.Files) != 3 {
+		t.Fatalf("batch files: %+v", batch)
+	}
+	call("POST", "/payouts", acct, `{}`, 409) // nothing left
+	call("GET", "/payouts", acct, "", 200)
+	call("GET", "/payouts", admin, "", 200)
+	call("GET", "/payouts", "", "", 401)
+	call("GET", "/payouts/"+batch.ID, admin, "", 200)
+	call("GET", "/payouts/"+domain.NewID(time.Now()).Hex(), acct, "", 404)
+	call("GET", "/payouts/"+batch.ID, "", "", 401)
+	for _, f := range batch.Files {
+		call("GET", "/payouts/"+batch.ID+"/"+f.Name, acct, "", 200)
+		call("GET", "/payouts/"+domain.NewID(time.Now()).Hex()+"/"+f.Name, acct, "", 404)
+		call("GET", "/payouts/"+batch.ID+"/"+f.Name, "", "", 401)
+	}
 	call("GET", "/openapi.json", "", "", 200)
 
 	// Every operation of the document was called at least once.
@@ -244,4 +288,13 @@ func validateResponse(t *testing.T, route *routers.Route, params map[string]stri
 	if err := openapi3filter.ValidateResponse(context.Background(), in); err != nil {
 		t.Errorf("%s %s → %d does not match openapi.json: %v", req.Method, req.URL.Path, res.StatusCode, err)
 	}
+}
+
+func mustID(t *testing.T, hex string) domain.ID {
+	t.Helper()
+	id, err := domain.ParseID(hex)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return id
 }

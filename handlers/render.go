@@ -146,6 +146,13 @@ var formFields = map[string][]formField{
 	// links them to the controls of the pair in question.
 	"proposal_list": {{"min_score", "f-min_score"}, {"reason", "f-reason"}, {"note", "f-note"}},
 	"me_login":      {{"email", "f-email"}},
+	"payout_settings": {
+		{"debtor_name", "f-debtor_name"}, {"iban", "f-iban"}, {"bic", "f-bic"}, {"consultant", "f-consultant"},
+		{"client", "f-client"}, {"account_length", "f-account_length"}, {"travel_account", "f-travel_account"},
+		{"allowance_account", "f-allowance_account"}, {"contra_account", "f-contra_account"},
+		{"rate_table", "f-rate_table-" + domain.RateTables[0]},
+	},
+	"payout_list": {{"execution_date", "f-execution_date"}},
 	"me": {
 		{"until", "f-until"},
 		// The reason of a decline or withdrawal: each offer and assignment has

@@ -457,6 +457,47 @@ func pageCases(t *testing.T, f renderFixture) []pageCase {
 			wantIn: map[string][]string{"de": {"Es sind keine Aufgaben eingerichtet."}, "en": {"No jobs are configured."}}},
 	)
 
+	// Payout settings and batches as the payout handlers build them.
+	settings := &domain.PayoutSettings{DebtorName: "Landratsamt Lörrach", IBAN: "DE68210501700012345678", Consultant: 29098,
+		Client: 55003, AccountLength: 4, TravelAccount: "4660", AllowanceAccount: "4190", ContraAccount: "1360",
+		CostCentres: map[string]string{"08336050": "KST-LOE"}, RateTable: "bayern"}
+	payoutAt := time.Date(2026, 3, 14, 10, 0, 0, 0, time.UTC)
+	batch := &domain.Payout{ID: domain.NewID(payoutAt), Tenant: tn.ID, Seq: 7, Status: domain.PayoutReady,
+		ExecutionDate: time.Date(2026, 3, 16, 0, 0, 0, 0, time.UTC), CreatedBy: f.accountant.ID, CreatedAt: payoutAt,
+		Claims: []domain.ID{domain.NewID(payoutAt), domain.NewID(payoutAt)}, TotalCents: 12660,
+		Transfers: []domain.PayoutTransfer{{Volunteer: vols[0].ID, EndToEndID: "L7-" + vols[0].ID.Hex(), AmountCents: 12660,
+			Claims: []domain.ID{domain.NewID(payoutAt)}}},
+		Skipped: []domain.PayoutSkip{{Volunteer: vols[1].ID, Reason: domain.SkipNoBankDetails, AmountCents: 500},
+			{Volunteer: vols[2].ID, Reason: domain.SkipNetNegative, AmountCents: -300}},
+		Files: []domain.PayoutFile{{Name: domain.PayoutPain001, Filename: "Lotse_Auszahlung_000007_pain.001.xml", SHA256: "ab12", Size: 2048},
+			{Name: domain.PayoutDATEV, Filename: "EXTF_Lotse_Auszahlung_000007.csv", SHA256: "cd34", Size: 4096},
+			{Name: domain.PayoutCSV, Filename: "Lotse_Auszahlung_000007.csv", SHA256: "ef56", Size: 512}},
+		Downloads: []domain.PayoutDownload{{File: domain.PayoutPain001, By: f.accountant.ID, At: payoutAt.Add(time.Hour)}}}
+	cases = append(cases,
+		pageCase{name: "saved", page: "payout_settings", path: "/admin/payout", titleKey: "payout.settings.title", user: f.admin,
+			data:   payoutSettingsPage{Form: settingsForm(settings), Municipalities: tn.Municipalities, RateTables: domain.RateTables, Saved: true},
+			want:   []string{"DE68 2105 0170 0012 3456 78", "KST-LOE", `name="kost_08336006"`, "29098"},
+			wantIn: map[string][]string{"de": {"Die Einstellungen sind gespeichert.", "Bayern (BayRKG)"}, "en": {"The settings are saved."}}},
+		pageCase{name: "invalid", page: "payout_settings", path: "/admin/payout", titleKey: "payout.settings.title", user: f.admin,
+			data: payoutSettingsPage{Form: payoutSettingsForm{IBAN: "DE00 1234", Consultant: "12"}, Municipalities: tn.Municipalities, RateTables: domain.RateTables},
+			errs: map[string]string{"iban": "field.payout.iban", "consultant": "field.payout.consultant", "debtor_name": "field.required",
+				"rate_table": "field.choice.unknown"},
+			wantIn: map[string][]string{"de": {"Diese IBAN ist ungültig."}, "en": {"This IBAN is not valid."}}},
+		pageCase{name: "accountant", page: "payout_list", path: "/payouts", titleKey: "payout.list.title", user: f.accountant,
+			data: payoutListPage{Items: []payoutRow{toPayoutRow(batch)}, CanCreate: true, Date: "2026-03-16"},
+			want: []string{`action="/payouts"`, "126,60 €", "16.03.2026", `href="/payouts/` + batch.ID.Hex() + `"`}},
+		pageCase{name: "admin, empty", page: "payout_list", path: "/payouts", titleKey: "payout.list.title", user: f.admin,
+			data:   payoutListPage{Problem: "payout.settings_missing"},
+			wantIn: map[string][]string{"de": {"Es gibt noch keine Auszahlungen.", "unvollständig"}, "en": {"There are no payouts yet."}}},
+		pageCase{name: "bad date", page: "payout_list", path: "/payouts", titleKey: "payout.list.title", user: f.accountant,
+			data: payoutListPage{CanCreate: true, Date: "2026-01-01"}, errs: map[string]string{"execution_date": "field.payout.date_past"}},
+		pageCase{name: "downloaded", page: "payout_show", path: "/payouts/" + batch.ID.Hex(), title: "Auszahlung Nr. 7", user: f.accountant,
+			data: toPayoutShow(batch),
+			want: []string{"ab12", "L7-" + vols[0].ID.Hex(), "/payouts/" + batch.ID.Hex() + "/datev.csv", "126,60 €", "-3,00 €"},
+			wantIn: map[string][]string{"de": {"Bereits heruntergeladen am 14.03.2026 12:00", "Keine Bankverbindung hinterlegt"},
+				"en": {"Already downloaded on 14.03.2026 12:00", "No bank details on file"}}},
+	)
+
 	// The volunteer's offer as pageOfferShow and pageOfferAnswer build it: open
 	// with a date, open with weekly times, just accepted, declined before and
 	// now refused, closed meanwhile. Nobody is signed in.

@@ -59,6 +59,7 @@ func (h *Handler) routes(r *gin.Engine) {
 	h.requestRoutes(staffPages, staffAPI)
 	h.proposalRoutes(staffPages, staffAPI)
 	h.claimRoutes(api)
+	h.payoutRoutes(pages, api)
 }
 
 // requireJSON refuses bodies that are not JSON, which also keeps cross-site HTML

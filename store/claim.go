@@ -148,16 +148,3 @@ func (s *Store) MarkReversed(ctx context.Context, c *domain.Claim, reversal doma
 	return s.updateGuarded(ctx, s.claims, oid(c.ID), c.Tenant, []Guard{{"status", string(c.Status)}, {"reversed_by", ""}},
 		bson.D{{Key: "$set", Value: bson.D{{Key: "reversed_by", Value: reversal.Hex()}}}})
 }
-
-// InsertClaims stores many claims at once (imports, benchmarks).
-func (s *Store) InsertClaims(ctx context.Context, cs []*domain.Claim) error {
-	docs := make([]any, len(cs))
-	for i, c := range cs {
-		if c.ID.IsZero() {
-			c.ID = domain.NewID(s.now())
-		}
-		docs[i] = claimToDoc(c)
-	}
-	_, err := s.claims.InsertMany(ctx, docs)
-	return wrap(err, "insert claims")
-}

@@ -68,5 +68,6 @@ func (s *Store) ensureIDLookups(ctx context.Context) error {
 // collections lists every collection the store uses.
 func (s *Store) collections() []*mongo.Collection {
 	return []*mongo.Collection{s.tenants, s.users, s.sessions, s.tokens, s.volunteers, s.volunteerEmails,
-		s.requests, s.outbox, s.mailLog, s.usedLinks, s.rateLimits, s.audit, s.auditHeads, s.proposals, s.matches, s.jobRuns, s.claims}
+		s.requests, s.outbox, s.mailLog, s.usedLinks, s.rateLimits, s.audit, s.auditHeads, s.proposals, s.matches, s.jobRuns, s.claims,
+		s.payouts, s.payoutFiles, s.counters}
 }

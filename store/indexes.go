@@ -37,6 +37,7 @@ func (s *Store) indexes() map[*mongo.Collection][]mongo.IndexModel {
 		s.mailLog: {plain(bson.D{{Key: "tenant_id", Value: 1}, {Key: "done_at", Value: 1}}, "tenant_done")},
 		s.jobRuns: {plain(bson.D{{Key: "started_at", Value: 1}}, "started")},
 		s.audit:   {unique(bson.D{{Key: "tenant_id", Value: 1}, {Key: "seq", Value: 1}}, "tenant_seq_unique")},
+		s.payouts: {unique(bson.D{{Key: "tenant_id", Value: 1}, {Key: "seq", Value: 1}}, "tenant_seq_unique")},
 	}
 }
 

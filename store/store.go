@@ -65,6 +65,7 @@ type Store struct {
 	audit, auditHeads                      *mongo.Collection
 	proposals, matches                     *mongo.Collection
 	jobRuns, claims                        *mongo.Collection
+	payouts, payoutFiles, counters         *mongo.Collection
 }
 
 // Open connects to MongoDB at opts.URI, or starts the embedded FerretDB in
@@ -141,6 +142,9 @@ func New(client *mongo.Client, database string, embedded bool) *Store {
 		matches:         db.Collection("matches"),
 		claims:          db.Collection("claims"),
 		jobRuns:         db.Collection("job_runs"),
+		payouts:         db.Collection("payouts"),
+		payoutFiles:     db.Collection("payout_files"),
+		counters:        db.Collection("counters"),
 	}
 }
 

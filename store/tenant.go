@@ -17,15 +17,16 @@ type municipalityDoc struct {
 }
 
 type tenantDoc struct {
-	ID             bson.ObjectID     `bson:"_id"`
-	Slug           string            `bson:"slug"`
-	Name           string            `bson:"name"`
-	Kind           string            `bson:"kind"`
-	Municipalities []municipalityDoc `bson:"municipalities"`
-	PrivacyVersion string            `bson:"privacy_version"`
-	Contact        string            `bson:"contact,omitempty"`
-	RateTable      string            `bson:"rate_table,omitempty"`
-	CreatedAt      time.Time         `bson:"created_at"`
+	ID             bson.ObjectID      `bson:"_id"`
+	Slug           string             `bson:"slug"`
+	Name           string             `bson:"name"`
+	Kind           string             `bson:"kind"`
+	Municipalities []municipalityDoc  `bson:"municipalities"`
+	PrivacyVersion string             `bson:"privacy_version"`
+	Contact        string             `bson:"contact,omitempty"`
+	RateTable      string             `bson:"rate_table,omitempty"`
+	Payout         *payoutSettingsDoc `bson:"payout,omitempty"`
+	CreatedAt      time.Time          `bson:"created_at"`
 }
 
 func (d *tenantDoc) domain() *domain.Tenant {
@@ -36,6 +37,7 @@ func (d *tenantDoc) domain() *domain.Tenant {
 	for _, m := range d.Municipalities {
 		t.Municipalities = append(t.Municipalities, domain.Municipality{AGS: m.AGS, Name: m.Name, PLZ: m.PLZ})
 	}
+	t.Payout = d.Payout.domain()
 	return t
 }
 
