@@ -107,7 +107,7 @@ type PayoutSkip struct {
 
 // PayoutFile is one stored export of a batch; the content is read apart.
 type PayoutFile struct {
-	Name        string // pain001.xml, datev.csv or export.csv
+	Name        string // one of PayoutFileNames
 	ContentType string
 	Filename    string // suggested download name
 	SHA256      string // hex
@@ -119,7 +119,11 @@ const (
 	PayoutPain001 = "pain001.xml"
 	PayoutDATEV   = "datev.csv"
 	PayoutCSV     = "export.csv"
+	PayoutOrder   = "anordnung.pdf" // the Auszahlungsanordnung with both sign-offs
 )
+
+// PayoutFileNames lists a batch's files in the order pages show them.
+var PayoutFileNames = []string{PayoutPain001, PayoutDATEV, PayoutCSV, PayoutOrder}
 
 // PayoutDownload records one download of a batch's file.
 type PayoutDownload struct {

@@ -251,6 +251,7 @@ func authzTable() []authzRow {
 		{method: "GET", route: "/payouts/:id/pain001.xml", setup: authzPayout, want: payoutRead},
 		{method: "GET", route: "/payouts/:id/datev.csv", setup: authzPayout, want: payoutRead},
 		{method: "GET", route: "/payouts/:id/export.csv", setup: authzPayout, want: payoutRead},
+		{method: "GET", route: "/payouts/:id/anordnung.pdf", setup: authzPayout, want: payoutRead},
 		{method: "GET", route: "/api/v1/payouts", want: [nCallers]int{unauth, unauth, ok, forbidden, ok, forbidden, ok}},
 		{method: "POST", route: "/api/v1/payouts", each: authzReleased, json: `{}`,
 			want: [nCallers]int{unauth, unauth, created, forbidden, forbidden, forbidden, forbidden}},
@@ -258,6 +259,7 @@ func authzTable() []authzRow {
 		{method: "GET", route: "/api/v1/payouts/:id/pain001.xml", setup: authzPayout, want: payoutReadAPI},
 		{method: "GET", route: "/api/v1/payouts/:id/datev.csv", setup: authzPayout, want: payoutReadAPI},
 		{method: "GET", route: "/api/v1/payouts/:id/export.csv", setup: authzPayout, want: payoutReadAPI},
+		{method: "GET", route: "/api/v1/payouts/:id/anordnung.pdf", setup: authzPayout, want: payoutReadAPI},
 
 		// Offers: public signed-link routes. Without a valid link everybody
 		// gets "not found", signed in or not; no session grants anything. The

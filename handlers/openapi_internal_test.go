@@ -156,7 +156,7 @@ func TestOpenAPIEnumsAreVocabulary(t *testing.T) {
 		"rate tables":        domain.RateTables,
 		"payout statuses":    stringsOf([]domain.PayoutStatus{domain.PayoutPreparing, domain.PayoutReady, domain.PayoutVoid}),
 		"payout skips":       domain.PayoutSkipReasons,
-		"payout files":       {domain.PayoutPain001, domain.PayoutDATEV, domain.PayoutCSV},
+		"payout files":       domain.PayoutFileNames,
 	}
 	for _, s := range []domain.VolunteerStatus{"pending", "active", "inactive", "former"} {
 		if !domain.IsVolunteerStatus(s) {

@@ -243,7 +243,7 @@ func TestOpenAPIDescribesResponses(t *testing.T) {
 		Files []struct{ Name, SHA256 string }
 	}
 	_ = json.Unmarshal(call("POST", "/payouts", acct, `{}`, 201), &batch)
-	if len(batch.Files) != 3 {
+	if len(batch.Files) != len(domain.PayoutFileNames) {
 		t.Fatalf("batch files: %+v", batch)
 	}
 	call("POST", "/payouts", acct, `{}`, 409) // nothing left

@@ -25,7 +25,7 @@ func (h *Handler) payoutRoutes(pages, api *gin.RouterGroup) {
 	money.GET("", h.pagePayoutList)
 	money.POST("", h.pagePayoutCreate)
 	money.GET("/:id", h.pagePayoutShow)
-	for _, name := range []string{domain.PayoutPain001, domain.PayoutDATEV, domain.PayoutCSV} {
+	for _, name := range domain.PayoutFileNames {
 		money.GET("/:id/"+name, h.payoutDownload(name))
 	}
 
@@ -37,7 +37,7 @@ func (h *Handler) payoutRoutes(pages, api *gin.RouterGroup) {
 	moneyAPI.GET("", h.apiPayoutList)
 	moneyAPI.POST("", h.apiPayoutCreate)
 	moneyAPI.GET("/:id", h.apiPayoutShow)
-	for _, name := range []string{domain.PayoutPain001, domain.PayoutDATEV, domain.PayoutCSV} {
+	for _, name := range domain.PayoutFileNames {
 		moneyAPI.GET("/:id/"+name, h.payoutDownload(name))
 	}
 }

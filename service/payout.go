@@ -425,7 +425,11 @@ func (s *Service) CreatePayout(ctx context.Context, sc domain.Scope, exec time.T
 	} else {
 		p.Status = domain.PayoutReady
 		var ferr error
-		files, ferr = s.payoutFiles(t, p, paid, payees)
+		staff, uerr := s.staffNames(ctx, t.ID)
+		if uerr != nil {
+			return nil, uerr
+		}
+		files, ferr = s.payoutFiles(t, p, paid, payees, staff)
 		if ferr != nil {
 			// Nothing is half-paid: the claims go back, the batch is void.
 			var ids []domain.ID
@@ -476,7 +480,7 @@ func civilDay(t time.Time) time.Time {
 
 // payoutFiles fills p's transfers, claims and total from the paid groups and
 // writes the three exports, each with its SHA-256 in p.Files.
-func (s *Service) payoutFiles(t *domain.Tenant, p *domain.Payout, paid []*payoutGroup, payees map[domain.ID]store.Payee) (map[string][]byte, error) {
+func (s *Service) payoutFiles(t *domain.Tenant, p *domain.Payout, paid []*payoutGroup, payees map[domain.ID]store.Payee, staff map[domain.ID]string) (map[string][]byte, error) {
 	set := t.Payout
 	batch := accounting.Batch{
 		MessageID: fmt.Sprintf("LOTSE-%s-%d", t.ID.Hex()[16:], p.Seq), CreatedAt: p.CreatedAt,
@@ -545,8 +549,13 @@ func (s *Service) payoutFiles(t *domain.Tenant, p *domain.Payout, paid []*payout
 		}
 		files[domain.PayoutDATEV] = []byte(b.String())
 	}
+	var order strings.Builder
+	if err := accounting.WritePayoutOrder(&order, payoutOrder(t, p, paid, payees, staff)); err != nil {
+		return nil, err
+	}
+	files[domain.PayoutOrder] = []byte(order.String())
 	p.Files = nil
-	for _, name := range []string{domain.PayoutPain001, domain.PayoutDATEV, domain.PayoutCSV} {
+	for _, name := range domain.PayoutFileNames {
 		body, ok := files[name]
 		if !ok {
 			continue
@@ -562,6 +571,7 @@ var payoutContentTypes = map[string]string{
 	domain.PayoutPain001: "application/xml; charset=utf-8",
 	domain.PayoutDATEV:   "text/csv; charset=windows-1252",
 	domain.PayoutCSV:     "text/csv; charset=utf-8",
+	domain.PayoutOrder:   "application/pdf",
 }
 
 func payoutFilename(name string, seq int) string {
@@ -570,6 +580,8 @@ func payoutFilename(name string, seq int) string {
 		return fmt.Sprintf("Lotse_Auszahlung_%06d_pain.001.xml", seq)
 	case domain.PayoutDATEV:
 		return fmt.Sprintf("EXTF_Lotse_Auszahlung_%06d.csv", seq) // DATEV expects the EXTF_ prefix
+	case domain.PayoutOrder:
+		return fmt.Sprintf("Auszahlungsanordnung_%06d.pdf", seq)
 	}
 	return fmt.Sprintf("Lotse_Auszahlung_%06d.csv", seq)
 }
@@ -643,4 +655,36 @@ func (s *Service) PayoutMunicipalities(ctx context.Context, sc domain.Scope) ([]
 		return nil, err
 	}
 	return t.Municipalities, nil
+}
+
+// staffNames maps the tenant's staff users to how documents name them (their
+// login address: users have no other name).
+func (s *Service) staffNames(ctx context.Context, tenant domain.ID) (map[domain.ID]string, error) {
+	users, err := s.Store.Users(ctx, tenant)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[domain.ID]string, len(users))
+	for _, u := range users {
+		out[u.ID] = u.Email
+	}
+	return out, nil
+}
+
+// payoutOrder is the Auszahlungsanordnung of a batch: each transfer with its
+// claims and who signed each off when.
+func payoutOrder(t *domain.Tenant, p *domain.Payout, paid []*payoutGroup, payees map[domain.ID]store.Payee, staff map[domain.ID]string) accounting.PayoutOrder {
+	o := accounting.PayoutOrder{Tenant: t.Name, Batch: p.Seq, Created: p.CreatedAt, Execution: p.ExecutionDate,
+		Debtor: t.Payout.DebtorName + ", " + accounting.MaskIBAN(t.Payout.IBAN), CreatedBy: staff[p.CreatedBy]}
+	for _, g := range paid {
+		pe := payees[g.volunteer]
+		it := accounting.PayoutItem{Name: pe.Holder, IBAN: accounting.MaskIBAN(pe.IBAN), Amount: accounting.Money(max(g.net, 0))}
+		for _, c := range g.claims {
+			it.Claims = append(it.Claims, accounting.SignedClaim{Ref: c.ID.Hex()[16:], Text: kindLabel(c) + " " + claimPeriod(c),
+				Amount: accounting.Money(c.AmountCents), CheckedBy: staff[c.CheckedBy], CheckedAt: c.CheckedAt.In(berlin()),
+				ReleasedBy: staff[c.ReleasedBy], ReleasedAt: c.ReleasedAt.In(berlin())})
+		}
+		o.Items = append(o.Items, it)
+	}
+	return o
 }

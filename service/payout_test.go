@@ -234,6 +234,15 @@ func TestCreatePayout(t *testing.T) {
 		}
 		files[name] = body
 	}
+	// The Auszahlungsanordnung names both sign-offs of each claim.
+	_, order, err := svc.PayoutDownload(ctx, f.a2, p.ID, domain.PayoutOrder)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if text := pdfToText(t, order); !strings.Contains(text, "Auszahlungsanordnung Nr. 1") || !strings.Contains(text, "Anna Weiß") ||
+		!strings.Contains(text, "Sachlich richtig: kasse-p1@example.org") || !strings.Contains(text, "Rechnerisch richtig: kasse-p2@example.org") {
+		t.Errorf("Auszahlungsanordnung:\n%s", text)
+	}
 	if _, _, err := svc.PayoutDownload(ctx, f.admin, p.ID, domain.PayoutPain001); err != nil {
 		t.Fatal(err)
 	}
@@ -241,11 +250,11 @@ func TestCreatePayout(t *testing.T) {
 		t.Errorf("a coordinator downloads: %v", err)
 	}
 	again, _ := svc.Payout(ctx, f.a1, p.ID)
-	if d, ok := again.FirstDownload(domain.PayoutPain001); !ok || d.By != f.a2.User || len(again.Downloads) != 4 {
+	if d, ok := again.FirstDownload(domain.PayoutPain001); !ok || d.By != f.a2.User || len(again.Downloads) != 5 {
 		t.Errorf("downloads: %+v", again.Downloads)
 	}
-	if n := len(auditActions(t, svc, f.tn)["payout.download"]); n != 4 {
-		t.Errorf("%d download audits, want 4", n)
+	if n := len(auditActions(t, svc, f.tn)["payout.download"]); n != 5 {
+		t.Errorf("%d download audits, want 5", n)
 	}
 
 	// pain.001: schema-valid, one transfer per volunteer with the net.
@@ -425,4 +434,22 @@ func TestCreatePayoutConcurrent(t *testing.T) {
 			t.Errorf("batch %d left preparing", p.Seq)
 		}
 	}
+}
+
+// pdfToText reads a PDF back with poppler's pdftotext (make deps installs it).
+func pdfToText(t *testing.T, pdf []byte) string {
+	t.Helper()
+	if _, err := exec.LookPath("pdftotext"); err != nil {
+		if os.Getenv("LOTSE_SKIP_PDFTOTEXT") == "1" {
+			t.Skip("pdftotext missing and LOTSE_SKIP_PDFTOTEXT=1")
+		}
+		t.Fatal("pdftotext missing: apt-get install poppler-utils (make deps)")
+	}
+	cmd := exec.Command("pdftotext", "-enc", "UTF-8", "-", "-")
+	cmd.Stdin = bytes.NewReader(pdf)
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("pdftotext: %v", err)
+	}
+	return string(out)
 }
