@@ -28,25 +28,8 @@ const (
 // adding one. The key names the match and the start, so every start is
 // mailed once whatever runs twice. It returns the number of mails queued.
 func (s *Service) RemindAppointments(ctx context.Context, now time.Time) (int, error) {
-	return s.eachTenant(ctx, func(t *domain.Tenant) (int, error) {
-		n := 0
-		ms, err := s.Store.Matches(ctx, domain.System(t.ID))
-		if err != nil {
-			return n, err
-		}
-		for _, m := range ms {
-			if m.Status != domain.MatchAccepted {
-				continue
-			}
-			queued, err := s.remindAppointment(ctx, t, m, now)
-			if err != nil {
-				return n, err
-			}
-			if queued {
-				n++
-			}
-		}
-		return n, nil
+	return s.eachMatch(ctx, domain.MatchAccepted, func(t *domain.Tenant, m *domain.Match) (bool, error) {
+		return s.remindAppointment(ctx, t, m, now)
 	})
 }
 

@@ -24,33 +24,36 @@ const (
 // match, and the expiry is a guarded change from approved. It returns the
 // number of reminders and expiries.
 func (s *Service) FollowUpOffers(ctx context.Context, now time.Time) (int, error) {
+	return s.eachMatch(ctx, domain.MatchApproved, func(_ *domain.Tenant, m *domain.Match) (bool, error) {
+		switch age := now.Sub(m.DecidedAt); {
+		case age >= OfferExpireAfter:
+			return s.expireOffer(ctx, m)
+		case age >= OfferRemindAfter:
+			return s.remindOffer(ctx, m)
+		}
+		return false, nil
+	})
+}
+
+// eachMatch runs fn for every match in status st of every tenant and counts
+// the calls that did something: the jobs that follow matches up.
+func (s *Service) eachMatch(ctx context.Context, st domain.MatchStatus, fn func(*domain.Tenant, *domain.Match) (bool, error)) (int, error) {
 	return s.eachTenant(ctx, func(t *domain.Tenant) (int, error) {
-		n := 0
 		ms, err := s.Store.Matches(ctx, domain.System(t.ID))
 		if err != nil {
-			return n, err
+			return 0, err
 		}
+		n := 0
 		for _, m := range ms {
-			if m.Status != domain.MatchApproved {
+			if m.Status != st {
 				continue
 			}
-			switch age := now.Sub(m.DecidedAt); {
-			case age >= OfferExpireAfter:
-				done, err := s.expireOffer(ctx, m)
-				if err != nil {
-					return n, err
-				}
-				if done {
-					n++
-				}
-			case age >= OfferRemindAfter:
-				queued, err := s.remindOffer(ctx, m)
-				if err != nil {
-					return n, err
-				}
-				if queued {
-					n++
-				}
+			did, err := fn(t, m)
+			if did {
+				n++
+			}
+			if err != nil {
+				return n, err
 			}
 		}
 		return n, nil
