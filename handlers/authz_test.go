@@ -298,6 +298,7 @@ func authzTable() []authzRow {
 		// Refunds: her bank details are hers to set; the claim form and a
 		// claim need an assignment of hers, and the target request is none.
 		{method: "GET", route: "/me/bank", want: volunteerOnly},
+		{method: "GET", route: "/me/statement.pdf", want: volunteerOnly},
 		{method: "POST", route: "/me/bank", body: func(*authzFixture, int) url.Values {
 			return url.Values{"iban": {"DE89 3704 0044 0532 0130 00"}, "holder": {"Sabine Müller"}}
 		}, want: allRedirect},

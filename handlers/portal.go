@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -44,6 +45,25 @@ func (h *Handler) portalRoutes(pages *gin.RouterGroup) {
 	me.POST("/offers/:request/decline", h.pageMeOfferDecline)
 	me.POST("/assignments/:request/withdraw", h.pageMeWithdraw)
 	h.portalClaimRoutes(me)
+	me.GET("/statement.pdf", h.pageMeStatement)
+}
+
+// pageMeStatement sends the volunteer's statement of a year (?year=, this
+// year by default) as PDF.
+func (h *Handler) pageMeStatement(c *gin.Context) {
+	year := h.Svc.Now().Year()
+	if y, err := strconv.Atoi(c.Query("year")); err == nil && y >= 2000 && y <= year {
+		year = y
+	}
+	v := portalVolunteer(c)
+	pdf, err := h.Svc.Statement(c.Request.Context(), v, year)
+	if err != nil {
+		h.pageError(c, err)
+		return
+	}
+	c.Header("Content-Disposition", fmt.Sprintf(`attachment; filename="Lotse_Abrechnung_%d.pdf"`, year))
+	c.Header("Cache-Control", "no-store")
+	c.Data(http.StatusOK, "application/pdf", pdf)
 }
 
 // portalSession loads the volunteer of the portal cookie, if any, into the

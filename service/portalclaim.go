@@ -1,8 +1,10 @@
 package service
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"unicode"
@@ -142,4 +144,41 @@ func (s *Service) ClaimsOf(ctx context.Context, v *domain.Volunteer) ([]PortalCl
 		return strings.Compare(b.Claim.ID.Hex(), a.Claim.ID.Hex())
 	})
 	return out, nil
+}
+
+// Statement returns volunteer v's statement of year as PDF: the claims paid
+// to them that were submitted in that year, with the total, for their
+// records and tax return. A year without paid claims gives an empty
+// statement, not an error.
+func (s *Service) Statement(ctx context.Context, v *domain.Volunteer, year int) ([]byte, error) {
+	cs, err := s.ClaimsOf(ctx, v)
+	if err != nil {
+		return nil, err
+	}
+	t, err := s.cachedTenant(ctx, v.Tenant)
+	if err != nil {
+		return nil, err
+	}
+	st := accounting.Statement{Tenant: t.Name, Volunteer: v.Name, Period: fmt.Sprintf("Jahr %d", year),
+		IBAN: accounting.MaskIBAN(v.BankIBAN)}
+	for i := len(cs) - 1; i >= 0; i-- { // oldest first
+		c := cs[i].Claim
+		if c.Status != domain.ClaimPaid || c.SubmittedAt.In(berlin()).Year() != year {
+			continue
+		}
+		text := cs[i].Title
+		if c.Kind == domain.ClaimAllowance {
+			text = s.T.T(v.Locale, "allowance.basis.3_"+strings.TrimPrefix(c.AllowanceBasis, "3_"))
+		}
+		if !c.ReversalOf.IsZero() {
+			text = "Storno: " + text
+		}
+		st.Lines = append(st.Lines, accounting.StatementLine{Date: c.SubmittedAt.In(berlin()).Format("02.01.2006"),
+			Text: text, Amount: accounting.Money(c.AmountCents)})
+	}
+	var b bytes.Buffer
+	if err := accounting.WriteStatement(&b, st); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
 }

@@ -180,3 +180,41 @@ func TestClaimsOf(t *testing.T) {
 		t.Errorf("an open offer: %v, want a conflict", err)
 	}
 }
+
+// TestStatement: the yearly statement lists the volunteer's paid claims of
+// the year, reversals as such, and nobody else's.
+func TestStatement(t *testing.T) {
+	ctx := context.Background()
+	svc, tn := newTestService(t)
+	v := seedVolunteer(t, svc, tn, "Jörg Groß", "08336050", "79539", domain.VolunteerActive, false, nil)
+	other := seedVolunteer(t, svc, tn, "Fremd", "08336050", "79539", domain.VolunteerActive, false, nil)
+	at := time.Date(2026, 2, 10, 9, 0, 0, 0, time.UTC)
+	for _, c := range []*domain.Claim{
+		{Volunteer: v.ID, Kind: domain.ClaimTravel, AmountCents: 2460, Status: domain.ClaimPaid, SubmittedAt: at},
+		{Volunteer: v.ID, Kind: domain.ClaimTravel, AmountCents: -460, Status: domain.ClaimPaid, SubmittedAt: at.AddDate(0, 1, 0), ReversalOf: domain.NewID(at)},
+		{Volunteer: v.ID, Kind: domain.ClaimAllowance, AllowanceBasis: "3_26a", AllowanceYear: 2026, AmountCents: 84000, Status: domain.ClaimPaid, SubmittedAt: at},
+		{Volunteer: v.ID, Kind: domain.ClaimTravel, AmountCents: 999, Status: domain.ClaimReleased, SubmittedAt: at}, // not paid yet
+		{Volunteer: v.ID, Kind: domain.ClaimTravel, AmountCents: 777, Status: domain.ClaimPaid, SubmittedAt: at.AddDate(-1, 0, 0)},
+		{Volunteer: other.ID, Kind: domain.ClaimTravel, AmountCents: 5555, Status: domain.ClaimPaid, SubmittedAt: at},
+	} {
+		c.Tenant = tn.ID
+		if err := svc.Store.CreateClaim(ctx, c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	pdf, err := svc.Statement(ctx, v, 2026)
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := pdfToText(t, pdf)
+	for _, want := range []string{"Jörg Groß", "Jahr 2026", "24,60 €", "-4,60 €", "Storno", "840,00 €", "Ehrenamtspauschale", "860,00 €"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("statement lacks %q:\n%s", want, text)
+		}
+	}
+	for _, not := range []string{"9,99 €", "7,77 €", "55,55 €"} {
+		if strings.Contains(text, not) {
+			t.Errorf("statement shows %q:\n%s", not, text)
+		}
+	}
+}
