@@ -90,12 +90,22 @@ func Load(ctx context.Context, svc *service.Service) ([]Login, error) {
 		return nil, fmt.Errorf("create tenant: %w", err)
 	}
 	var out []Login
+	users := map[domain.Role]domain.ID{}
 	for _, l := range logins {
 		pw := demoPassword(l.role)
-		if _, err := svc.AddUser(ctx, t.Slug, domain.UserInput{Email: l.email, Role: l.role, Municipalities: l.munis, Password: pw}); err != nil {
+		u, err := svc.AddUser(ctx, t.Slug, domain.UserInput{Email: l.email, Role: l.role, Municipalities: l.munis, Password: pw})
+		if err != nil {
 			return nil, fmt.Errorf("add %s: %w", l.role, err)
 		}
+		users[l.role] = u.ID
 		out = append(out, Login{Role: l.role, Email: l.email, Password: pw})
+	}
+	// A paying account and DATEV numbers, so the demo's accountant can make a
+	// payout batch at once (IBAN and numbers are examples).
+	if err := svc.Store.SetPayoutSettings(ctx, t.ID, &domain.PayoutSettings{DebtorName: "Landkreis Lörrach",
+		IBAN: "DE89370400440532013000", Consultant: 1001, Client: 1, AccountLength: 4, TravelAccount: "4660",
+		AllowanceAccount: "4190", ContraAccount: "1800", CostCentres: map[string]string{}, RateTable: "brkg"}); err != nil {
+		return nil, fmt.Errorf("payout settings: %w", err)
 	}
 	vs := make([]*domain.Volunteer, 0, Volunteers)
 	for i := 0; i < Volunteers; i++ {
@@ -105,12 +115,57 @@ func Load(ctx context.Context, svc *service.Service) ([]Login, error) {
 		return nil, fmt.Errorf("insert volunteers: %w", err)
 	}
 	admin := domain.Scope{Tenant: t.ID, Role: domain.RoleAdmin}
+	var reqs []domain.ID
 	for i := 0; i < Requests; i++ {
-		if _, err := svc.RegisterRequest(ctx, admin, request(r, i, now)); err != nil {
+		req, err := svc.RegisterRequest(ctx, admin, request(r, i, now))
+		if err != nil {
 			return nil, fmt.Errorf("request %d: %w", i, err)
 		}
+		reqs = append(reqs, req.ID)
+	}
+	if err := claims(ctx, svc, t, vs, reqs, users, now); err != nil {
+		return nil, err
 	}
 	return out, nil
+}
+
+// claims gives six confirmed volunteers bank details and a travel claim each:
+// two to check, two checked by the coordinator for the accountant to release,
+// two released and ready for a payout batch.
+func claims(ctx context.Context, svc *service.Service, t *domain.Tenant, vs []*domain.Volunteer, reqs []domain.ID,
+	users map[domain.Role]domain.ID, now time.Time) error {
+	ibans := []string{"DE02120300000000202051", "DE02500105170137075030", "DE02100500000054540402",
+		"DE02300209000106531065", "DE02200505501015871393", "DE02370502990000684712"}
+	statuses := []domain.ClaimStatus{domain.ClaimSubmitted, domain.ClaimSubmitted, domain.ClaimChecked,
+		domain.ClaimChecked, domain.ClaimReleased, domain.ClaimReleased}
+	var list []*domain.Claim
+	for _, v := range vs {
+		if len(list) == len(statuses) || v.Status != domain.VolunteerActive {
+			continue
+		}
+		i := len(list)
+		if err := svc.Store.SetBankDetails(ctx, t.ID, v.ID, ibans[i], v.Name); err != nil {
+			return fmt.Errorf("bank details: %w", err)
+		}
+		day := now.AddDate(0, 0, -3-i)
+		km := int64(4000 + 2300*i)
+		c := &domain.Claim{Tenant: t.ID, Volunteer: v.ID, Request: reqs[i%len(reqs)], Municipality: v.Municipality,
+			Kind: domain.ClaimTravel, Status: statuses[i], SubmittedAt: day.Add(20 * time.Hour),
+			Trips: []domain.ClaimTrip{{Date: day.Format(time.DateOnly), From: v.PLZ, To: "79539", Metres: km, Mode: "car",
+				Purpose: "Begleitung zur Ausländerbehörde", Table: "BRKG", AmountCents: km / 50}}}
+		c.AmountCents = c.Trips[0].AmountCents
+		if statuses[i] != domain.ClaimSubmitted {
+			c.CheckedBy, c.CheckedAt = users[domain.RoleCoordinator], day.Add(40*time.Hour)
+		}
+		if statuses[i] == domain.ClaimReleased {
+			c.ReleasedBy, c.ReleasedAt = users[domain.RoleAccountant], day.Add(60*time.Hour)
+		}
+		list = append(list, c)
+	}
+	if err := svc.Store.InsertClaims(ctx, list); err != nil {
+		return fmt.Errorf("claims: %w", err)
+	}
+	return nil
 }
 
 func pickMunicipality(r *rand.Rand) domain.Municipality {
