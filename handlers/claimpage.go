@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"path"
 
 	"github.com/gin-gonic/gin"
 
@@ -106,7 +107,7 @@ func (h *Handler) pageClaimStep(fn func(context.Context, domain.Scope, domain.ID
 		var de *domain.Error
 		switch code := domain.ErrorCode(err); {
 		case err == nil:
-			c.Redirect(http.StatusSeeOther, "/claims?done="+lastSegment(c.FullPath())+"#claim-"+id.Hex())
+			c.Redirect(http.StatusSeeOther, "/claims?done="+path.Base(c.FullPath())+"#claim-"+id.Hex())
 		case code == domain.EInvalid:
 			h.showClaims(c, http.StatusUnprocessableEntity, "", id.Hex(), domain.FieldsOf(err), "")
 		case code == domain.EConflict && errors.As(err, &de):
@@ -115,15 +116,6 @@ func (h *Handler) pageClaimStep(fn func(context.Context, domain.Scope, domain.ID
 			h.pageError(c, err)
 		}
 	}
-}
-
-func lastSegment(path string) string {
-	for i := len(path) - 1; i >= 0; i-- {
-		if path[i] == '/' {
-			return path[i+1:]
-		}
-	}
-	return path
 }
 
 // fieldTarget sends a refused reason to the form of the claim in question.

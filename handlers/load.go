@@ -38,11 +38,8 @@ func loadRowsJSON(rows []service.LoadRow) []loadRowJSON {
 		v := r.Volunteer
 		j := loadRowJSON{Volunteer: v.ID.Hex(), Name: v.Name, Municipality: v.Municipality,
 			Load: math.Round(r.Load*1000) / 1000, ActiveAssignments: v.ActiveAssignments, Capacity: v.Capacity,
-			HoursCommitted: v.HoursCommitted, MaxHoursPerMonth: v.MaxHoursPerMonth, IdleDays: r.IdleDays}
-		if !r.LastAssigned.IsZero() {
-			at := r.LastAssigned
-			j.LastAssignedAt = &at
-		}
+			HoursCommitted: v.HoursCommitted, MaxHoursPerMonth: v.MaxHoursPerMonth, IdleDays: r.IdleDays,
+			LastAssignedAt: timeOrNil(r.LastAssigned)}
 		out = append(out, j)
 	}
 	return out

@@ -51,7 +51,7 @@ func (h *Handler) portalRoutes(pages *gin.RouterGroup) {
 // pageMeStatement sends the volunteer's statement of a year (?year=, this
 // year by default) as PDF.
 func (h *Handler) pageMeStatement(c *gin.Context) {
-	year := h.Svc.Now().Year()
+	year := h.Svc.Now().In(berlin()).Year()
 	if y, err := strconv.Atoi(c.Query("year")); err == nil && y >= 2000 && y <= year {
 		year = y
 	}

@@ -52,11 +52,7 @@ func toVolunteerJSON(v *domain.Volunteer) volunteerJSON {
 		Capacity: v.Capacity, MaxHoursPerMonth: v.MaxHoursPerMonth, Neighbouring: v.Neighbouring,
 		Locale: v.Locale, Status: string(v.Status), ActiveAssignments: v.ActiveAssignments, HoursCommitted: v.HoursCommitted, Notes: v.Notes,
 		PrivacyVersion: v.PrivacyVersion, PrivacyConsentAt: v.PrivacyConsentAt,
-		CreatedAt: v.CreatedAt, UpdatedAt: v.UpdatedAt,
-	}
-	if !v.ConfirmedAt.IsZero() {
-		t := v.ConfirmedAt
-		j.ConfirmedAt = &t
+		CreatedAt: v.CreatedAt, UpdatedAt: v.UpdatedAt, ConfirmedAt: timeOrNil(v.ConfirmedAt),
 	}
 	if b := v.BackgroundCheck; b != nil {
 		j.BackgroundCheck = &backgroundCheckJSON{InspectedOn: b.InspectedOn, CertificateDate: b.CertificateDate,

@@ -433,10 +433,13 @@ func (s *Store) ConsumeLoginNonce(ctx context.Context, tenant, id domain.ID, has
 		bson.D{{Key: "$unset", Value: bson.D{{Key: "login_nonce", Value: ""}, {Key: "login_nonce_exp", Value: ""}}}})
 }
 
+// VolunteerRef names a volunteer across tenants, for the jobs that erase.
+type VolunteerRef struct{ Tenant, ID domain.ID }
+
 // StaleSignup is an unconfirmed sign-up old enough to be erased.
 type StaleSignup struct {
-	Tenant, ID domain.ID
-	Email      string
+	VolunteerRef
+	Email string
 }
 
 // StaleSignups returns the pending (unconfirmed) volunteers of every tenant
@@ -453,7 +456,7 @@ func (s *Store) StaleSignups(ctx context.Context, before time.Time) ([]StaleSign
 	}
 	out := make([]StaleSignup, len(docs))
 	for i, d := range docs {
-		out[i] = StaleSignup{Tenant: did(d.TenantID), ID: did(d.ID), Email: d.Email}
+		out[i] = StaleSignup{VolunteerRef{did(d.TenantID), did(d.ID)}, d.Email}
 	}
 	return out, nil
 }
@@ -496,7 +499,7 @@ func (s *Store) EraseSignup(ctx context.Context, st StaleSignup) error {
 
 // LapsedChecks returns the volunteers of every tenant who left (status
 // former) before before and still have a Führungszeugnis record.
-func (s *Store) LapsedChecks(ctx context.Context, before time.Time) ([]StaleSignup, error) {
+func (s *Store) LapsedChecks(ctx context.Context, before time.Time) ([]VolunteerRef, error) {
 	var docs []struct {
 		ID       bson.ObjectID `bson:"_id"`
 		TenantID bson.ObjectID `bson:"tenant_id"`
@@ -506,9 +509,9 @@ func (s *Store) LapsedChecks(ctx context.Context, before time.Time) ([]StaleSign
 		{Key: "updated_at", Value: bson.D{{Key: "$lt", Value: before}}}}, &docs); err != nil {
 		return nil, err
 	}
-	out := make([]StaleSignup, len(docs))
+	out := make([]VolunteerRef, len(docs))
 	for i, d := range docs {
-		out[i] = StaleSignup{Tenant: did(d.TenantID), ID: did(d.ID)}
+		out[i] = VolunteerRef{did(d.TenantID), did(d.ID)}
 	}
 	return out, nil
 }
