@@ -68,7 +68,7 @@ FUZZERS = geo:FuzzNormalizePLZ geo:FuzzParse mail:FuzzParseURL \
 	handlers:FuzzBindSignup handlers:FuzzDecodeSignupJSON handlers:FuzzBindRequestForm handlers:FuzzDecodeRequestJSON \
 	matching:FuzzDecode matching:FuzzBruteForce \
 	accounting:FuzzParseMoney accounting:FuzzValidateIBAN accounting:FuzzSEPAText \
-	accounting:FuzzPain001Text accounting:FuzzDATEVText accounting:FuzzCSVText
+	accounting:FuzzPain001Text accounting:FuzzDATEVText accounting:FuzzCSVText accounting:FuzzParseKmRate
 fuzz:
 	@for pf in $(FUZZERS); do \
 	  pkg=$${pf%%:*}; fn=$${pf#*:}; echo "== $$fn ($$pkg)"; \

@@ -33,11 +33,15 @@ const (
 	ModeBicycle         Mode = "bicycle"
 	ModeEBike           Mode = "ebike"
 	ModePublicTransport Mode = "public_transport"
-	ModeOnFoot          Mode = "on_foot"
+	// ModeDTicket is bus and train on the volunteer's own Deutschlandticket:
+	// the trip itself costs nothing; the fare a single ticket would have cost
+	// counts towards refunding the month's ticket (DTicketRefund).
+	ModeDTicket Mode = "deutschlandticket"
+	ModeOnFoot  Mode = "on_foot"
 )
 
 // Modes lists every travel mode, in the order forms offer them.
-var Modes = []Mode{ModeCar, ModeMotorbike, ModeBicycle, ModeEBike, ModePublicTransport, ModeOnFoot}
+var Modes = []Mode{ModeCar, ModeMotorbike, ModeBicycle, ModeEBike, ModePublicTransport, ModeDTicket, ModeOnFoot}
 
 // RateTable is one set of travel-cost rules valid from a date on: the
 // Wegstreckenentschädigung per km for each vehicle, the passenger supplement,
@@ -65,6 +69,11 @@ type RateTable struct {
 	RaisedCar KmRate
 	// RaisedRule says what the raised rate needs, for the form and the audit.
 	RaisedRule string
+
+	// DTicket says whether a privately bought Deutschlandticket is refunded
+	// in a month whose official trips would have cost at least its price in
+	// single tickets (public-sector practice; never in part).
+	DTicket bool
 
 	Source string // legal basis and where the numbers come from
 }
@@ -109,6 +118,7 @@ func (t RateTable) rateFor(mode Mode, reason bool) (KmRate, bool, error) {
 func BRKG() RateTable {
 	return RateTable{
 		Name:       "BRKG § 5",
+		DTicket:    true,
 		Car:        CentsPerKm(20),
 		Motorbike:  CentsPerKm(20),
 		PerTripCap: Euros(130, 0),
@@ -126,6 +136,7 @@ func BRKG() RateTable {
 func Bayern() RateTable {
 	return RateTable{
 		Name:      "BayRKG Art. 6",
+		DTicket:   true,
 		Car:       CentsPerKm(40),
 		Motorbike: CentsPerKm(17),
 		Bicycle:   CentsPerKm(10),
@@ -141,6 +152,7 @@ func Bayern() RateTable {
 func Hessen() RateTable {
 	return RateTable{
 		Name:       "HRKG § 6",
+		DTicket:    true,
 		Car:        CentsPerKm(21),
 		RaisedCar:  CentsPerKm(35),
 		RaisedRule: "§ 6 HRKG: triftige Gründe für die Benutzung des Kraftfahrzeugs",
@@ -158,6 +170,7 @@ func Hessen() RateTable {
 func RheinlandPfalz() RateTable {
 	return RateTable{
 		Name:       "LRKG Rheinland-Pfalz",
+		DTicket:    true,
 		Car:        CentsPerKm(18),
 		RaisedCar:  CentsPerKm(28),
 		RaisedRule: "LRKG RLP: triftige Gründe für die Benutzung des Kraftfahrzeugs",
@@ -179,6 +192,7 @@ var (
 	ErrTripDistance   = errors.New("accounting: the trip needs a distance above 0 and at most 10.000 km")
 	ErrPassengers     = errors.New("accounting: passengers only in a car or on a motorbike, and not negative")
 	ErrTicketAmount   = errors.New("accounting: a public-transport trip needs the ticket amount")
+	ErrNoDTicket      = errors.New("accounting: the rate table refunds no Deutschlandticket")
 )
 
 // At returns the table valid on day (its calendar date is used, in its own
@@ -219,7 +233,7 @@ type Trip struct {
 	// RaisedReason is the recorded reason for the raised car rate; empty
 	// means the normal rate.
 	RaisedReason string
-	Ticket       Money // public transport: the ticket price as entered
+	Ticket       Money // public transport: the ticket price as entered; Deutschlandticket: the single fare saved
 }
 
 // TripBreakdown is how TripAmount arrived at a trip's amount, for the claim
@@ -271,6 +285,21 @@ func TripAmount(trip Trip, rates Rates) (TripBreakdown, error) {
 			return b, fmt.Errorf("%w (%s, %s)", ErrNoRaisedRate, t.Name, trip.Mode)
 		}
 		b.Ticket, b.Uncapped, b.Total, b.ReceiptRequired = trip.Ticket, trip.Ticket, trip.Ticket, true
+		return b, nil
+	case ModeDTicket:
+		// Ticket is the single fare the trip saved: it pays nothing itself
+		// and counts towards the month's ticket.
+		switch {
+		case !t.DTicket:
+			return b, fmt.Errorf("%w (%s)", ErrNoDTicket, t.Name)
+		case trip.Ticket <= 0 || trip.Ticket >= maxMoney:
+			return b, ErrTicketAmount
+		case trip.Passengers > 0:
+			return b, ErrPassengers
+		case reason:
+			return b, fmt.Errorf("%w (%s, %s)", ErrNoRaisedRate, t.Name, trip.Mode)
+		}
+		b.Ticket = trip.Ticket
 		return b, nil
 	case ModeOnFoot:
 		if trip.Passengers > 0 {

@@ -64,6 +64,14 @@ type ClaimTrip struct {
 	Detour       bool // longer than the straight line allows: for the checker to look at
 }
 
+// ClaimDTicket is a volunteer's own Deutschlandticket of a month, refunded
+// by the claim whose trips made the month's single fares reach its price.
+type ClaimDTicket struct {
+	Month       string // YYYY-MM
+	FaresCents  int64  // the single fares of the month's official trips on it, all claims together
+	AmountCents int64  // the ticket's price that month
+}
+
 // Claim is a volunteer's request for money for one assignment, or a
 // correction of one (ReversalOf). Amounts are integer cents.
 type Claim struct {
@@ -72,11 +80,12 @@ type Claim struct {
 	Municipality          string // the request's AGS: whose coordinator checks it
 	Kind                  ClaimKind
 	Trips                 []ClaimTrip
-	AllowanceBasis        string // allowance: the tax basis (e.g. "26a")
-	AllowanceYear         int    // allowance: the calendar year it counts in
-	DeclaredElsewhere     int64  // allowance: cents the volunteer used of the same basis with other payers that year
-	OverrideReason        string // allowance above the yearly limit: the accountant's reason
-	AmountCents           int64  // the total; negative for a reversal
+	DTickets              []ClaimDTicket // Deutschlandtickets this claim refunds, one per month at most
+	AllowanceBasis        string         // allowance: the tax basis (e.g. "26a")
+	AllowanceYear         int            // allowance: the calendar year it counts in
+	DeclaredElsewhere     int64          // allowance: cents the volunteer used of the same basis with other payers that year
+	OverrideReason        string         // allowance above the yearly limit: the accountant's reason
+	AmountCents           int64          // the total; negative for a reversal
 	Status                ClaimStatus
 	Note                  string // the volunteer's remark; never logged
 	SubmittedAt           time.Time

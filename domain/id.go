@@ -40,6 +40,9 @@ func NewID(t time.Time) ID {
 	return id
 }
 
+// Time returns the second the ID was made for (NewID's t).
+func (id ID) Time() time.Time { return time.Unix(int64(binary.BigEndian.Uint32(id[0:4])), 0).UTC() }
+
 // Hex returns the 24-digit lower-case hex form.
 func (id ID) Hex() string { return hex.EncodeToString(id[:]) }
 

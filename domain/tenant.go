@@ -24,7 +24,8 @@ type Tenant struct {
 	Municipalities []Municipality
 	PrivacyVersion string          // version of the privacy notice volunteers consent to
 	Contact        string          // how people reach the coordination (address, phone); mails end with it
-	RateTable      string          // travel-cost rates: "brkg" (default), "bayern", "hessen", "rlp"
+	RateTable      string          // travel-cost preset: "brkg" (default), "bayern", "hessen", "rlp"
+	Rates          []TravelRates   // the tenant's own tables, each from its day on, after the preset
 	Payout         *PayoutSettings // nil until an admin saves them
 	CreatedAt      time.Time
 }

@@ -71,6 +71,7 @@ type authzFixture struct {
 	volunteer, request domain.ID
 	server             string
 	decided            domain.ID // the last decision row's target
+	ratesFrom          string    // the first day of the last table authzRates added
 }
 
 // Statuses in the table, named for what they mean here.
@@ -82,6 +83,7 @@ const (
 	unauth    = http.StatusUnauthorized
 	forbidden = http.StatusForbidden
 	notFound  = http.StatusNotFound
+	noContent = http.StatusNoContent
 	invalid   = http.StatusUnprocessableEntity
 )
 
@@ -261,6 +263,21 @@ func authzTable() []authzRow {
 		{method: "GET", route: "/api/v1/payouts/:id/export.csv", setup: authzPayout, want: payoutReadAPI},
 		{method: "GET", route: "/api/v1/payouts/:id/anordnung.pdf", setup: authzPayout, want: payoutReadAPI},
 
+		// Rates: admins add and delete their tenant's tables; accountants
+		// read them. Each caller adds under its own name and day; each
+		// deleting caller gets a fresh table of the target tenant.
+		{method: "GET", route: "/admin/rates", want: [nCallers]int{redirect, redirect, ok, forbidden, ok, forbidden, ok}},
+		{method: "POST", route: "/admin/rates", body: func(_ *authzFixture, who int) url.Values {
+			return url.Values{"valid_from": {time.Now().AddDate(0, 1, who).Format(time.DateOnly)}, "name": {"Seite " + callerNames[who]}, "car": {"0,30"}}
+		}, want: [nCallers]int{redirect, redirect, forbidden, forbidden, redirect, forbidden, redirect}},
+		{method: "POST", route: "/admin/rates/:from/delete", each: authzRates, body: func(*authzFixture, int) url.Values { return url.Values{} },
+			want: [nCallers]int{redirect, redirect, forbidden, forbidden, notFound, forbidden, redirect}},
+		{method: "GET", route: "/api/v1/settings/rates", want: [nCallers]int{unauth, unauth, ok, forbidden, ok, forbidden, ok}},
+		{method: "POST", route: "/api/v1/settings/rates", json: `{"valid_from":"` + time.Now().AddDate(0, 2, 0).Format(time.DateOnly) + `","name":"API %s","car":"0.30"}`,
+			want: [nCallers]int{unauth, unauth, forbidden, forbidden, created, forbidden, created}},
+		{method: "DELETE", route: "/api/v1/settings/rates/:from", each: authzRates,
+			want: [nCallers]int{unauth, unauth, forbidden, forbidden, notFound, forbidden, noContent}},
+
 		// Offers: public signed-link routes. Without a valid link everybody
 		// gets "not found", signed in or not; no session grants anything. The
 		// volunteer sends her confirmation link's query, which is no offer
@@ -385,6 +402,7 @@ func TestAuthorizationTable(t *testing.T) {
 			path = strings.Replace(path, ":request", target.Hex(), 1)
 			path = strings.Replace(path, ":name", jobs.TickName, 1)
 			path = strings.Replace(path, ":key", failedMailKey(target), 1)
+			path = strings.Replace(path, ":from", f.ratesFrom, 1)
 
 			before := a.auditCount(t)
 			status, page := c.do(t, srv.URL, row, path, f, who)
@@ -771,6 +789,23 @@ func authzReleased(t *testing.T, a *testApp, f *authzFixture) domain.ID {
 		t.Fatal(err)
 	}
 	return authzClaim(domain.ClaimReleased)(t, a, f)
+}
+
+// authzRates adds an unused rate table to the target tenant, for a caller to
+// delete; its day goes to f.ratesFrom.
+func authzRates(t *testing.T, a *testApp, f *authzFixture) domain.ID {
+	t.Helper()
+	tn, err := a.st.Tenant(context.Background(), a.tenant.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	day := time.Now().AddDate(1, 0, len(tn.Rates)).Format(time.DateOnly)
+	r := domain.TravelRates{ValidFrom: day, Name: "Löschbar " + day, Car: 300}
+	if err := a.st.SetTravelRates(context.Background(), a.tenant.ID, tn.Rates, append(tn.Rates, r)); err != nil {
+		t.Fatal(err)
+	}
+	f.ratesFrom = day
+	return f.request
 }
 
 // authzPayout makes a batch of the target tenant and returns it.

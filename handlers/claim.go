@@ -71,24 +71,32 @@ func (h *Handler) apiAllowanceCreate(c *gin.Context) {
 
 // claimJSON is a claim in the API; amounts are integer cents.
 type claimJSON struct {
-	ID             string          `json:"id"`
-	Volunteer      string          `json:"volunteer"`
-	Request        string          `json:"request"`
-	Municipality   string          `json:"municipality"`
-	Kind           string          `json:"kind"`
-	Trips          []claimTripJSON `json:"trips"`
-	AllowanceBasis string          `json:"allowance_basis,omitempty"`
-	AllowanceYear  int             `json:"allowance_year,omitempty"`
-	AmountCents    int64           `json:"amount_cents"`
-	Status         string          `json:"status"`
-	SubmittedAt    time.Time       `json:"submitted_at"`
-	CheckedBy      string          `json:"checked_by,omitempty"`
-	CheckedAt      *time.Time      `json:"checked_at,omitempty"`
-	ReleasedBy     string          `json:"released_by,omitempty"`
-	ReleasedAt     *time.Time      `json:"released_at,omitempty"`
-	RejectReason   string          `json:"reject_reason,omitempty"`
-	ReversalOf     string          `json:"reversal_of,omitempty"`
-	ReversedBy     string          `json:"reversed_by,omitempty"`
+	ID             string             `json:"id"`
+	Volunteer      string             `json:"volunteer"`
+	Request        string             `json:"request"`
+	Municipality   string             `json:"municipality"`
+	Kind           string             `json:"kind"`
+	Trips          []claimTripJSON    `json:"trips"`
+	DTickets       []claimDTicketJSON `json:"dtickets"`
+	AllowanceBasis string             `json:"allowance_basis,omitempty"`
+	AllowanceYear  int                `json:"allowance_year,omitempty"`
+	AmountCents    int64              `json:"amount_cents"`
+	Status         string             `json:"status"`
+	SubmittedAt    time.Time          `json:"submitted_at"`
+	CheckedBy      string             `json:"checked_by,omitempty"`
+	CheckedAt      *time.Time         `json:"checked_at,omitempty"`
+	ReleasedBy     string             `json:"released_by,omitempty"`
+	ReleasedAt     *time.Time         `json:"released_at,omitempty"`
+	RejectReason   string             `json:"reject_reason,omitempty"`
+	ReversalOf     string             `json:"reversal_of,omitempty"`
+	ReversedBy     string             `json:"reversed_by,omitempty"`
+}
+
+// claimDTicketJSON is a Deutschlandticket the claim refunds.
+type claimDTicketJSON struct {
+	Month       string `json:"month"` // YYYY-MM
+	FaresCents  int64  `json:"fares_cents"`
+	AmountCents int64  `json:"amount_cents"`
 }
 
 // claimTripJSON is one trip of a travel claim.
@@ -133,7 +141,7 @@ func timeOrNil(t time.Time) *time.Time {
 
 func toClaimJSON(c *domain.Claim) claimJSON {
 	j := claimJSON{ID: c.ID.Hex(), Volunteer: c.Volunteer.Hex(), Request: hexOrEmpty(c.Request), Municipality: c.Municipality,
-		Kind: string(c.Kind), Trips: []claimTripJSON{}, AllowanceBasis: c.AllowanceBasis, AllowanceYear: c.AllowanceYear,
+		Kind: string(c.Kind), Trips: []claimTripJSON{}, DTickets: []claimDTicketJSON{}, AllowanceBasis: c.AllowanceBasis, AllowanceYear: c.AllowanceYear,
 		AmountCents: c.AmountCents, Status: string(c.Status), SubmittedAt: c.SubmittedAt,
 		CheckedBy: hexOrEmpty(c.CheckedBy), CheckedAt: timeOrNil(c.CheckedAt), ReleasedBy: hexOrEmpty(c.ReleasedBy),
 		ReleasedAt: timeOrNil(c.ReleasedAt), RejectReason: c.RejectReason, ReversalOf: hexOrEmpty(c.ReversalOf),
@@ -142,6 +150,9 @@ func toClaimJSON(c *domain.Claim) claimJSON {
 		j.Trips = append(j.Trips, claimTripJSON{Date: t.Date, From: t.From, To: t.To, Metres: t.Metres, Mode: t.Mode,
 			Passengers: t.Passengers, TicketCents: t.TicketCents, Purpose: t.Purpose, Table: t.Table,
 			AmountCents: t.AmountCents, Capped: t.Capped, Detour: t.Detour})
+	}
+	for _, d := range c.DTickets {
+		j.DTickets = append(j.DTickets, claimDTicketJSON(d))
 	}
 	return j
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"path"
+	"strings"
 
 	"github.com/gin-gonic/gin"
 
@@ -44,11 +45,29 @@ type claimRow struct {
 	Amount    string
 	Submitted string
 	Trips     []claimTripRow
+	DTickets  []dticketRow
 }
 
 type claimTripRow struct {
 	domain.ClaimTrip
 	Km, Amount string
+	Fare       string // public transport and Deutschlandticket: the ticket or single fare
+}
+
+// dticketRow is a Deutschlandticket a claim refunds.
+type dticketRow struct{ Month, Fares, Amount string }
+
+// dticketRows lists a claim's Deutschlandtickets for the pages: "11/2026".
+func dticketRows(ds []domain.ClaimDTicket) []dticketRow {
+	var out []dticketRow
+	for _, d := range ds {
+		month := d.Month
+		if y, m, ok := strings.Cut(d.Month, "-"); ok {
+			month = m + "/" + y
+		}
+		out = append(out, dticketRow{Month: month, Fares: accounting.Money(d.FaresCents).String(), Amount: accounting.Money(d.AmountCents).String()})
+	}
+	return out
 }
 
 func claimRows(rows []service.ClaimRow, filter string) []claimRow {
@@ -62,8 +81,9 @@ func claimRows(rows []service.ClaimRow, filter string) []claimRow {
 			Submitted: requestTime(c.SubmittedAt)}
 		for _, t := range c.Trips {
 			row.Trips = append(row.Trips, claimTripRow{ClaimTrip: t, Km: accounting.Distance(t.Metres).String(),
-				Amount: accounting.Money(t.AmountCents).String()})
+				Amount: accounting.Money(t.AmountCents).String(), Fare: fareOf(t)})
 		}
+		row.DTickets = dticketRows(c.DTickets)
 		out = append(out, row)
 	}
 	return out
@@ -124,4 +144,13 @@ func (p claimListPage) fieldTarget(field, id string) string {
 		return "f-reason-" + p.Failed
 	}
 	return id
+}
+
+// fareOf shows a trip's ticket: the price paid, or for a Deutschlandticket
+// trip the single fare it saved; "" for other trips.
+func fareOf(t domain.ClaimTrip) string {
+	if t.TicketCents == 0 {
+		return ""
+	}
+	return accounting.Money(t.TicketCents).String()
 }

@@ -234,6 +234,27 @@ func TestOpenAPIDescribesResponses(t *testing.T) {
 			Purpose: "Begleitung", Table: "BRKG", AmountCents: 2340}}}); err != nil {
 		t.Fatal(err)
 	}
+	// Rates: accountants read, admins add and delete an unused table.
+	var hist struct {
+		Current string
+		Tables  []struct{ Name, Car string }
+	}
+	_ = json.Unmarshal(call("GET", "/settings/rates", acct, "", 200), &hist)
+	if hist.Current != "BRKG § 5" || len(hist.Tables) != 0 {
+		t.Errorf("rates: %+v", hist)
+	}
+	next := time.Now().AddDate(0, 1, 0).Format(time.DateOnly)
+	call("POST", "/settings/rates", acct, `{}`, 403)
+	call("POST", "/settings/rates", admin, `{"valid_from":"morgen","name":"","car":"viel"}`, 422)
+	call("POST", "/settings/rates", admin, `{"valid_from":`, 400)
+	call("POST", "/settings/rates", admin, `{"valid_from":"`+next+`","name":"Kreistag","car":"0,35","per_trip_cap":"150","dticket":true}`, 201)
+	_ = json.Unmarshal(call("GET", "/settings/rates", admin, "", 200), &hist)
+	if len(hist.Tables) != 1 || hist.Tables[0].Car != "0.35" {
+		t.Errorf("rates after adding: %+v", hist)
+	}
+	call("DELETE", "/settings/rates/"+next, acct, "", 403)
+	call("DELETE", "/settings/rates/2001-01-01", admin, "", 404)
+	call("DELETE", "/settings/rates/"+next, admin, "", 204)
 	call("POST", "/payouts", admin, `{}`, 403)
 	call("POST", "/payouts", acct, `{"execution_date":"2020-01-01"}`, 422)
 	call("POST", "/payouts", acct, `{"execution_date":`, 400)

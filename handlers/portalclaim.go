@@ -54,6 +54,7 @@ var claimModes = []claimMode{
 	{string(accounting.ModeBicycle), "me.claim.mode.bicycle"},
 	{string(accounting.ModeEBike), "me.claim.mode.ebike"},
 	{string(accounting.ModePublicTransport), "me.claim.mode.public_transport"},
+	{string(accounting.ModeDTicket), "me.claim.mode.deutschlandticket"},
 	{string(accounting.ModeOnFoot), "me.claim.mode.on_foot"},
 }
 

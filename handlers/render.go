@@ -153,6 +153,11 @@ var formFields = map[string][]formField{
 		{"rate_table", "f-rate_table-" + domain.RateTables[0]},
 	},
 	"payout_list": {{"execution_date", "f-execution_date"}},
+	"rates": {
+		{"valid_from", "f-valid_from"}, {"name", "f-name"}, {"source", "f-source"}, {"car", "f-car"},
+		{"motorbike", "f-motorbike"}, {"bicycle", "f-bicycle"}, {"ebike", "f-ebike"}, {"passenger", "f-passenger"},
+		{"per_trip_cap", "f-per_trip_cap"}, {"raised_car", "f-raised_car"}, {"raised_rule", "f-raised_rule"},
+	},
 	"me": {
 		{"until", "f-until"},
 		// The reason of a decline or withdrawal: each offer and assignment has

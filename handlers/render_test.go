@@ -15,6 +15,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"lotse/accounting"
 	"lotse/domain"
 	"lotse/service"
 	"lotse/store"
@@ -307,8 +308,10 @@ func pageCases(t *testing.T, f renderFixture) []pageCase {
 			Note: "Belege folgen", Trips: []domain.ClaimTrip{claimTrip, {Date: "2026-03-09", From: "Lörrach", To: "Freiburg",
 				Mode: "public_transport", Purpose: "RP", TicketCents: 1490, AmountCents: 1490, Detour: true}}},
 			Volunteer: vols[0].Name, Request: reqs[0].Title, Municipality: "Lörrach", HasBank: true, MayCheck: true},
-		{Claim: &domain.Claim{ID: domain.NewID(submitted.Add(time.Second)), Status: domain.ClaimChecked, AmountCents: 246,
-			SubmittedAt: submitted, Trips: []domain.ClaimTrip{claimTrip}},
+		{Claim: &domain.Claim{ID: domain.NewID(submitted.Add(time.Second)), Status: domain.ClaimChecked, AmountCents: 6546,
+			SubmittedAt: submitted, Trips: []domain.ClaimTrip{claimTrip, {Date: "2026-03-09", From: "Lörrach", To: "Basel",
+				Mode: "deutschlandticket", Purpose: "Sprachcafé", TicketCents: 1150}},
+			DTickets: []domain.ClaimDTicket{{Month: "2026-03", FaresCents: 6420, AmountCents: 6300}}},
 			Volunteer: vols[1].Name, Municipality: "Lörrach", CheckedByMe: true},
 	}, "open")
 	released := claimRows([]service.ClaimRow{{Claim: &domain.Claim{ID: domain.NewID(submitted.Add(2 * time.Second)),
@@ -320,9 +323,11 @@ func pageCases(t *testing.T, f renderFixture) []pageCase {
 				`action="/claims/` + claimsView[0].ID + `/check"`, `action="/claims/` + claimsView[0].ID + `/reject"`},
 			wantIn: map[string][]string{
 				"de": {"Als sachlich richtig vermerkt.", "eingereicht", "länger als üblich", "Bus und Bahn", "Sachlich richtig",
+					"Deutschlandticket 03/2026: 63,00 €", "hätten 64,20 € gekostet", "Einzelfahrschein wäre 11,50 €", "eigenes Deutschlandticket",
 					"Sie haben diese Abrechnung sachlich geprüft", "fehlt noch"},
 				"en": {"Marked as checked.", "submitted", "longer than usual", "bus and train", "Checked",
-					"You checked this claim", "missing"},
+					"You checked this claim", "missing",
+					"Deutschlandticket 03/2026: 63,00 €", "would have cost 64,20 €", "single ticket would be 11,50 €", "ticket 14,90 €"},
 			}},
 		pageCase{name: "released", page: "claim_list", path: "/claims", titleKey: "claims.title", user: f.accountant,
 			data: claimListPage{Rows: released, Filter: "all", Failed: released[0].ID}, errs: map[string]string{"reason": "field.required"},
@@ -483,6 +488,29 @@ func pageCases(t *testing.T, f renderFixture) []pageCase {
 			errs: map[string]string{"iban": "field.payout.iban", "consultant": "field.payout.consultant", "debtor_name": "field.required",
 				"rate_table": "field.choice.unknown"},
 			wantIn: map[string][]string{"de": {"Diese IBAN ist ungültig."}, "en": {"This IBAN is not valid."}}},
+		pageCase{name: "admin", page: "rates", path: "/admin/rates", titleKey: "rates.title", user: f.admin,
+			data: ratesPage{Preset: "brkg", Base: toRateRow(accounting.BRKG(), "", "Kreistag 2026"), CanEdit: true, Saved: true,
+				Tables: []rateRow{func() rateRow {
+					t := accounting.Bayern()
+					t.Name, t.ValidFrom = "Kreistag 2026", time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+					r := toRateRow(t, "2026-11-01", "Kreistag 2026")
+					r.Started, r.Deletable = true, true
+					return r
+				}()},
+				Form: formOf(accounting.Hessen()), Presets: domain.RateTables, DTicketPrice: "63,00 €"},
+			want:   []string{"BRKG § 5", "0,20 €/km", "130,00 €", "01.11.2026", `action="/admin/rates/2026-11-01/delete"`, `value="0,21"`, `value="0,35"`, "63,00 €"},
+			wantIn: map[string][]string{"de": {"gilt heute", "Mit einer Vorlage beginnen"}, "en": {"in force today", "Start from a preset"}}},
+		pageCase{name: "accountant reads", page: "rates", path: "/admin/rates", titleKey: "rates.title", user: f.accountant,
+			data:   ratesPage{Preset: "bayern", Base: toRateRow(accounting.Bayern(), "", "BayRKG Art. 6"), Problem: "rates.used"},
+			want:   []string{"BayRKG Art. 6", "0,40 €/km", "0,02 €/km"},
+			wantIn: map[string][]string{"de": {"kann nicht mehr gelöscht werden"}, "en": {"can no longer be deleted"}}},
+		pageCase{name: "invalid", page: "rates", path: "/admin/rates", titleKey: "rates.title", user: f.admin,
+			data: ratesPage{Preset: "brkg", Base: toRateRow(accounting.BRKG(), "", "BRKG § 5"), CanEdit: true,
+				Form: ratesForm{ValidFrom: "2020-01-01", Car: "viel", RaisedCar: "0,10"}, Presets: domain.RateTables},
+			errs: map[string]string{"valid_from": "field.rates.too_early", "name": "field.required", "car": "field.rates.rate",
+				"raised_car": "field.rates.raised_low"},
+			want:   []string{`value="viel"`, `href="#f-car"`},
+			wantIn: map[string][]string{"de": {"mehr als sechs Monate zurück"}, "en": {"more than six months ago"}}},
 		pageCase{name: "accountant", page: "payout_list", path: "/payouts", titleKey: "payout.list.title", user: f.accountant,
 			data: payoutListPage{Items: []payoutRow{toPayoutRow(batch)}, CanCreate: true, Date: "2026-03-16"},
 			want: []string{`action="/payouts"`, "126,60 €", "16.03.2026", `href="/payouts/` + batch.ID.Hex() + `"`}},

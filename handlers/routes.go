@@ -60,6 +60,7 @@ func (h *Handler) routes(r *gin.Engine) {
 	h.proposalRoutes(staffPages, staffAPI)
 	h.claimRoutes(api)
 	h.payoutRoutes(pages, api)
+	h.ratesRoutes(pages, api)
 }
 
 // requireJSON refuses bodies that are not JSON, which also keeps cross-site HTML

@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -36,20 +38,6 @@ type ClaimInput struct {
 	Request domain.ID
 	Trips   []TripInput
 	Note    string
-}
-
-// ratePresets are the tables a tenant can pick (Tenant.RateTable).
-var ratePresets = map[string]func() accounting.RateTable{
-	"brkg": accounting.BRKG, "bayern": accounting.Bayern, "hessen": accounting.Hessen, "rlp": accounting.RheinlandPfalz,
-}
-
-// ratesOf returns the tenant's rate history: its preset, BRKG when none.
-func ratesOf(t *domain.Tenant) accounting.Rates {
-	preset, ok := ratePresets[t.RateTable]
-	if !ok {
-		preset = accounting.BRKG
-	}
-	return accounting.Rates{preset()}
 }
 
 // SubmitClaim records volunteer v's travel claim for an assignment they
@@ -93,6 +81,10 @@ func (s *Service) SubmitClaim(ctx context.Context, v *domain.Volunteer, in Claim
 		}
 	}
 	if err := fe.Err(); err != nil {
+		return nil, err
+	}
+	c.ID = domain.NewID(now)
+	if err := s.addDTickets(ctx, c); err != nil {
 		return nil, err
 	}
 	if err := s.Store.CreateClaim(ctx, c); err != nil {
@@ -140,13 +132,14 @@ func (s *Service) priceTrip(fe domain.FieldErrors, prefix string, in TripInput, 
 	}
 	mode := accounting.Mode(t.Mode)
 	var dist accounting.Distance
-	if mode != accounting.ModePublicTransport && mode != accounting.ModeOnFoot || strings.TrimSpace(in.Km) != "" {
+	fare := mode == accounting.ModePublicTransport || mode == accounting.ModeDTicket
+	if !fare && mode != accounting.ModeOnFoot || strings.TrimSpace(in.Km) != "" {
 		if dist, err = accounting.ParseDistance(in.Km); err != nil || dist <= 0 {
 			fe.Add(prefix+"km", "field.claim.km")
 		}
 	}
 	var ticket accounting.Money
-	if mode == accounting.ModePublicTransport {
+	if fare {
 		if ticket, err = accounting.ParseMoney(in.Ticket); err != nil || ticket <= 0 {
 			fe.Add(prefix+"ticket", "field.claim.ticket")
 		}
@@ -159,6 +152,8 @@ func (s *Service) priceTrip(fe domain.FieldErrors, prefix string, in TripInput, 
 	switch {
 	case errors.Is(err, accounting.ErrMode):
 		fe.Add(prefix+"mode", "field.choice.unknown")
+	case errors.Is(err, accounting.ErrNoDTicket):
+		fe.Add(prefix+"mode", "field.claim.dticket_not_paid")
 	case errors.Is(err, accounting.ErrModeNotCovered):
 		fe.Add(prefix+"mode", "field.claim.mode_not_paid")
 	case errors.Is(err, accounting.ErrNoRaisedRate):
@@ -180,4 +175,75 @@ func (s *Service) priceTrip(fe domain.FieldErrors, prefix string, in TripInput, 
 		}
 	}
 	return t, true
+}
+
+// dticketWriterGrace is how long a Deutschlandticket month stays with a
+// claim that is not stored yet: its writer may still be between taking the
+// month and inserting the claim. After that the writer is taken as dead.
+const dticketWriterGrace = 2 * time.Minute
+
+// addDTickets adds to c, before it is stored, the volunteer's own
+// Deutschlandtickets that its trips make pay for themselves: for each month
+// of c's ticket trips, the single fares of that month's ticket trips in all
+// the volunteer's live claims, c's included, are added up; once they reach
+// the ticket's price, and no live claim refunds that month yet, c refunds
+// the whole ticket (never a part). The month is taken in the store first,
+// so two claims filed at once cannot both refund it.
+func (s *Service) addDTickets(ctx context.Context, c *domain.Claim) error {
+	fares := map[string]int64{}
+	for _, t := range c.Trips {
+		if t.Mode == string(accounting.ModeDTicket) {
+			fares[t.Date[:7]] += t.TicketCents
+		}
+	}
+	if len(fares) == 0 {
+		return nil
+	}
+	all, err := s.Store.Claims(ctx, c.Tenant)
+	if err != nil {
+		return err
+	}
+	refunded := map[string]bool{}
+	for _, o := range all {
+		if o.Volunteer != c.Volunteer || !dticketLive(o) {
+			continue
+		}
+		for _, t := range o.Trips {
+			if _, ok := fares[t.Date[:7]]; ok && t.Mode == string(accounting.ModeDTicket) {
+				fares[t.Date[:7]] += t.TicketCents
+			}
+		}
+		for _, d := range o.DTickets {
+			refunded[d.Month] = true
+		}
+	}
+	months := slices.Sorted(maps.Keys(fares))
+	for _, m := range months {
+		day, _ := time.Parse("2006-01", m) // from a checked trip date
+		price, err := accounting.DTicketPrice(day)
+		if refunded[m] || err != nil || accounting.DTicketRefund(accounting.Money(fares[m]), price) == 0 {
+			continue
+		}
+		ok, err := s.Store.TakeDTicketMonth(ctx, c.Tenant, c.Volunteer, m, c.ID, func(holder domain.ID) (bool, error) {
+			h, err := s.Store.Claim(ctx, c.Tenant, holder)
+			if errors.Is(err, domain.ErrNotFound) {
+				return s.Now().Sub(holder.Time()) < dticketWriterGrace, nil
+			}
+			return err == nil && dticketLive(h) && slices.ContainsFunc(h.DTickets, func(d domain.ClaimDTicket) bool { return d.Month == m }), err
+		})
+		if err != nil {
+			return err
+		}
+		if ok {
+			c.DTickets = append(c.DTickets, domain.ClaimDTicket{Month: m, FaresCents: fares[m], AmountCents: int64(price)})
+			c.AmountCents += int64(price)
+		}
+	}
+	return nil
+}
+
+// dticketLive says whether claim o still counts for the ticket rule: not
+// rejected, not cancelled by a reversal, and not a reversal itself.
+func dticketLive(o *domain.Claim) bool {
+	return o.Status != domain.ClaimRejected && o.ReversedBy.IsZero() && o.ReversalOf.IsZero()
 }

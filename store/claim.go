@@ -25,30 +25,37 @@ type claimTripDoc struct {
 	Detour       bool   `bson:"detour,omitempty"`
 }
 
+type claimDTicketDoc struct {
+	Month       string `bson:"month"`
+	FaresCents  int64  `bson:"fares_cents"`
+	AmountCents int64  `bson:"amount_cents"`
+}
+
 type claimDoc struct {
-	ID             bson.ObjectID  `bson:"_id"`
-	TenantID       bson.ObjectID  `bson:"tenant_id"`
-	Volunteer      bson.ObjectID  `bson:"volunteer"`
-	Request        bson.ObjectID  `bson:"request"`
-	Municipality   string         `bson:"municipality"`
-	Kind           string         `bson:"kind"`
-	Trips          []claimTripDoc `bson:"trips,omitempty"`
-	AllowanceBasis string         `bson:"allowance_basis,omitempty"`
-	AllowanceYear  int            `bson:"allowance_year,omitempty"`
-	Elsewhere      int64          `bson:"declared_elsewhere,omitempty"`
-	OverrideReason string         `bson:"override_reason,omitempty"`
-	AmountCents    int64          `bson:"amount_cents"`
-	Status         string         `bson:"status"`
-	Note           string         `bson:"note,omitempty"`
-	SubmittedAt    time.Time      `bson:"submitted_at"`
-	CheckedBy      bson.ObjectID  `bson:"checked_by,omitempty"`
-	CheckedAt      time.Time      `bson:"checked_at,omitempty"`
-	ReleasedBy     bson.ObjectID  `bson:"released_by,omitempty"`
-	ReleasedAt     time.Time      `bson:"released_at,omitempty"`
-	RejectReason   string         `bson:"reject_reason,omitempty"`
-	ReversalOf     bson.ObjectID  `bson:"reversal_of,omitempty"`
-	ReversedBy     string         `bson:"reversed_by,omitempty"` // hex, so a "" guard finds unreversed claims
-	Batch          bson.ObjectID  `bson:"batch,omitempty"`
+	ID             bson.ObjectID     `bson:"_id"`
+	TenantID       bson.ObjectID     `bson:"tenant_id"`
+	Volunteer      bson.ObjectID     `bson:"volunteer"`
+	Request        bson.ObjectID     `bson:"request"`
+	Municipality   string            `bson:"municipality"`
+	Kind           string            `bson:"kind"`
+	Trips          []claimTripDoc    `bson:"trips,omitempty"`
+	DTickets       []claimDTicketDoc `bson:"dtickets,omitempty"`
+	AllowanceBasis string            `bson:"allowance_basis,omitempty"`
+	AllowanceYear  int               `bson:"allowance_year,omitempty"`
+	Elsewhere      int64             `bson:"declared_elsewhere,omitempty"`
+	OverrideReason string            `bson:"override_reason,omitempty"`
+	AmountCents    int64             `bson:"amount_cents"`
+	Status         string            `bson:"status"`
+	Note           string            `bson:"note,omitempty"`
+	SubmittedAt    time.Time         `bson:"submitted_at"`
+	CheckedBy      bson.ObjectID     `bson:"checked_by,omitempty"`
+	CheckedAt      time.Time         `bson:"checked_at,omitempty"`
+	ReleasedBy     bson.ObjectID     `bson:"released_by,omitempty"`
+	ReleasedAt     time.Time         `bson:"released_at,omitempty"`
+	RejectReason   string            `bson:"reject_reason,omitempty"`
+	ReversalOf     bson.ObjectID     `bson:"reversal_of,omitempty"`
+	ReversedBy     string            `bson:"reversed_by,omitempty"` // hex, so a "" guard finds unreversed claims
+	Batch          bson.ObjectID     `bson:"batch,omitempty"`
 }
 
 func claimToDoc(c *domain.Claim) claimDoc {
@@ -59,6 +66,9 @@ func claimToDoc(c *domain.Claim) claimDoc {
 		RejectReason: c.RejectReason, ReversalOf: oid(c.ReversalOf), Batch: oid(c.Batch)}
 	if !c.ReversedBy.IsZero() {
 		d.ReversedBy = c.ReversedBy.Hex()
+	}
+	for _, t := range c.DTickets {
+		d.DTickets = append(d.DTickets, claimDTicketDoc(t))
 	}
 	for _, t := range c.Trips {
 		d.Trips = append(d.Trips, claimTripDoc(t))
@@ -75,6 +85,9 @@ func (d *claimDoc) domain() *domain.Claim {
 		ReversalOf: did(d.ReversalOf), Batch: did(d.Batch)}
 	if id, err := domain.ParseID(d.ReversedBy); err == nil {
 		c.ReversedBy = id
+	}
+	for _, t := range d.DTickets {
+		c.DTickets = append(c.DTickets, domain.ClaimDTicket(t))
 	}
 	for _, t := range d.Trips {
 		c.Trips = append(c.Trips, domain.ClaimTrip(t))

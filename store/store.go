@@ -66,6 +66,7 @@ type Store struct {
 	proposals, matches                     *mongo.Collection
 	jobRuns, claims                        *mongo.Collection
 	payouts, payoutFiles, counters         *mongo.Collection
+	dtickets                               *mongo.Collection
 }
 
 // Open connects to MongoDB at opts.URI, or starts the embedded FerretDB in
@@ -145,6 +146,7 @@ func New(client *mongo.Client, database string, embedded bool) *Store {
 		payouts:         db.Collection("payouts"),
 		payoutFiles:     db.Collection("payout_files"),
 		counters:        db.Collection("counters"),
+		dtickets:        db.Collection("dticket_months"),
 	}
 }
 

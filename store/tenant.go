@@ -26,6 +26,8 @@ type tenantDoc struct {
 	Contact        string             `bson:"contact,omitempty"`
 	RateTable      string             `bson:"rate_table,omitempty"`
 	Payout         *payoutSettingsDoc `bson:"payout,omitempty"`
+	Rates          []travelRatesDoc   `bson:"rates,omitempty"`
+	RatesVersion   int64              `bson:"rates_version"` // counts changes of Rates: the guard of SetTravelRates
 	CreatedAt      time.Time          `bson:"created_at"`
 }
 
@@ -38,6 +40,7 @@ func (d *tenantDoc) domain() *domain.Tenant {
 		t.Municipalities = append(t.Municipalities, domain.Municipality{AGS: m.AGS, Name: m.Name, PLZ: m.PLZ})
 	}
 	t.Payout = d.Payout.domain()
+	t.Rates = ratesOfDocs(d.Rates)
 	return t
 }
 

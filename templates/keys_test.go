@@ -33,6 +33,10 @@ var knownUnused = []string{
 	"volunteers.since",       // no "since" column in the volunteer list
 }
 
+// rateFields are the text inputs of the rates page (rate-input).
+var rateFields = []string{"valid_from", "name", "source", "car", "motorbike", "bicycle", "ebike", "passenger",
+	"per_trip_cap", "raised_car", "raised_rule"}
+
 // dynamicKeys lists, for each prefix a template completes at run time with
 // {{t (print "prefix." value)}}, every value it can be completed with.
 func dynamicKeys(tr *templates.Translator) map[string][]string {
@@ -54,6 +58,7 @@ func dynamicKeys(tr *templates.Translator) map[string][]string {
 		"match.status.":     matchStatuses(),
 		"claims.status.":    stringsOf(domain.ClaimStatuses),
 		"claims.mode.":      stringsOf(accounting.Modes),
+		"claims.trip.fare.": {string(accounting.ModePublicTransport), string(accounting.ModeDTicket)},
 		"outbox.status.":    {store.OutboxPending, store.OutboxSending, store.OutboxFailed},
 		"payout.field.": {"debtor_name", "iban", "bic", "consultant", "client", "account_length", "travel_account",
 			"allowance_account", "contra_account"},
@@ -61,6 +66,8 @@ func dynamicKeys(tr *templates.Translator) map[string][]string {
 			"allowance_account", "contra_account"},
 		"payout.file.":       {domain.PayoutPain001, domain.PayoutDATEV, domain.PayoutCSV},
 		"payout.rate_table.": domain.RateTables,
+		"rates.field.":       rateFields,
+		"rates.hint.":        rateFields,
 		"payout.skip.":       domain.PayoutSkipReasons,
 		"payout.status.":     {string(domain.PayoutPreparing), string(domain.PayoutReady), string(domain.PayoutVoid)},
 		"proposal.reason.":   append(slices.Clone(domain.UnfilledReasons), "other"),
