@@ -25,6 +25,10 @@ const (
 	Nr12 AllowanceBasis = "3_12"
 )
 
+// AllowanceBases returns the three bases in the order forms and statements
+// list them: Nr. 26, Nr. 26a, Nr. 12.
+func AllowanceBases() []AllowanceBasis { return []AllowanceBasis{Nr26, Nr26a, Nr12} }
+
 // AllowanceLimit is the yearly tax-free amount per basis from a tax year on.
 // Each amount is per person and calendar year, not per payer, and is not
 // pro-rated (BFH VIII R 28/15).
@@ -56,6 +60,17 @@ func Allowances() AllowanceLimits {
 		{FromYear: 2026, Nr26: Euros(3300, 0), Nr26a: Euros(960, 0), Nr12Monthly: Euros(250, 0),
 			Source: "https://www.scheller-partner.de/aktuelles/ehrenamtspauschale-und-ubungsleiterfreibetrag"},
 	}
+}
+
+// FirstAllowanceYear is the first tax year Allowances has a limit for.
+func FirstAllowanceYear() int {
+	first := 0
+	for _, l := range Allowances() {
+		if first == 0 || l.FromYear < first {
+			first = l.FromYear
+		}
+	}
+	return first
 }
 
 // Errors from AllowanceLimits.

@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -142,6 +143,12 @@ func authzTable() []authzRow {
 		}, want: [nCallers]int{redirect, redirect, forbidden, notFound, notFound, redirect, redirect}},
 		{method: "POST", route: "/volunteers/:id/background-check/delete", body: func(*authzFixture, int) url.Values { return url.Values{} },
 			want: [nCallers]int{redirect, redirect, forbidden, notFound, notFound, redirect, redirect}},
+		// The allowance form: RecordAllowance's people, accountants too (who
+		// do not see the volunteer page); each allowed caller records 1 €.
+		{method: "GET", route: "/volunteers/:id/allowance", want: [nCallers]int{redirect, redirect, ok, notFound, notFound, ok, ok}},
+		{method: "POST", route: "/volunteers/:id/allowance", body: func(*authzFixture, int) url.Values {
+			return url.Values{"basis": {"3_26a"}, "year": {strconv.Itoa(time.Now().Year())}, "amount": {"1,00"}}
+		}, want: [nCallers]int{redirect, redirect, redirect, notFound, notFound, redirect, redirect}},
 		{method: "GET", route: "/admin/outbox", want: [nCallers]int{redirect, redirect, forbidden, forbidden, ok, forbidden, ok}, scoped: true},
 		// Run records are global: admins of every tenant see them and may
 		// start a job (the test tick; the scheduler's clock moves a second per
@@ -455,6 +462,22 @@ func TestAuthorizationTable(t *testing.T) {
 	}
 	if v.ActiveAssignments != 2 {
 		t.Errorf("volunteer holds %d assignments, want 2", v.ActiveAssignments)
+	}
+
+	// The allowance rows recorded one allowance for each allowed caller, three
+	// from the form and three through the API; nobody else's went through.
+	claims, err := a.st.Claims(ctx, a.tenant.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	allowances := 0
+	for _, c := range claims {
+		if c.Kind == domain.ClaimAllowance && c.Volunteer == f.volunteer {
+			allowances++
+		}
+	}
+	if allowances != 6 {
+		t.Errorf("%d allowances recorded for the target, want 6", allowances)
 	}
 
 	// The portal forms the volunteer sent went through, as her.

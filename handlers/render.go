@@ -171,6 +171,9 @@ var formFields = map[string][]formField{
 	},
 	"me_bank":  {{"iban", "f-iban"}, {"holder", "f-holder"}},
 	"me_claim": claimFormFields(), // per trip row: trips[0].date → f-trips-0-date
+	// The override field is an accountant's only (allowancePage.fieldTarget).
+	"allowance_form": {{"basis", "f-basis"}, {"year", "f-year"}, {"amount", "f-amount"},
+		{"declared_elsewhere", "f-declared_elsewhere"}, {"override", "f-override"}, {"note", "f-note"}},
 }
 
 // fieldTargeter is page data whose form shows a control only sometimes. It

@@ -284,7 +284,8 @@ func pageCases(t *testing.T, f renderFixture) []pageCase {
 			data: volunteerShowPage{Volunteer: &checked, MunicipalityName: "Lörrach", Confirmed: "01.02.2026 10:00",
 				Check: domain.BackgroundCheckInput{InspectedOn: "2026-03-14"}, Today: "2026-03-14", Done: "volunteer.check.saved"},
 			want: []string{checked.Name, checked.Email, "Lörrach", "2026-02-20", "2031-02-20", `action="/volunteers/` + checked.ID.Hex() + `/background-check"`,
-				`action="/volunteers/` + checked.ID.Hex() + `/background-check/delete"`, `max="2026-03-14"`},
+				`action="/volunteers/` + checked.ID.Hex() + `/background-check/delete"`, `max="2026-03-14"`,
+				`href="/volunteers/` + checked.ID.Hex() + `/allowance"`},
 			wantIn: map[string][]string{
 				"de": {"Die Einsichtnahme ist vermerkt.", "Erweitertes Führungszeugnis", "Keine einschlägige Eintragung", "§ 72a Abs. 5 SGB VIII"},
 				"en": {"The inspection is recorded.", "Extended criminal record certificate", "No relevant entry", "§ 72a (5) SGB VIII"},
@@ -295,6 +296,68 @@ func pageCases(t *testing.T, f renderFixture) []pageCase {
 			wantIn: map[string][]string{
 				"de": {"älter als drei Monate", "Noch kein Führungszeugnis eingesehen"},
 				"en": {"older than three months", "No certificate inspected yet"},
+			}},
+	)
+
+	// The allowance form as showAllowance builds it: for a coordinator just
+	// after recording (a warning at 83 %), refused with the fields' own
+	// messages, and for an accountant refused above the limit, pointed at the
+	// reason that would allow it.
+	usage := allowanceUsageRows([]service.AllowanceUsageLine{
+		{Basis: accounting.Nr26, Paid: accounting.Euros(1200, 0), Limit: accounting.Euros(3300, 0), Percent: 36, Status: accounting.AllowanceOK},
+		{Basis: accounting.Nr26a, Paid: accounting.Euros(800, 0), Limit: accounting.Euros(960, 0), Percent: 83, Status: accounting.AllowanceWarn},
+		{Basis: accounting.Nr12, Paid: accounting.Euros(3100, 0), Limit: accounting.Euros(3000, 0), Percent: 103, Status: accounting.AllowanceBlocked},
+	})
+	allowanceView := func(user *SessionUser, form allowanceForm, over *allowanceOver, done string) allowancePage {
+		p := allowancePage{Form: form, Volunteer: vols[0], Year: 2026, Usage: usage, Bases: []string{"3_26", "3_26a", "3_12"},
+			MayOverride: user.Role == domain.RoleAccountant, Back: "/volunteers/" + vols[0].ID.Hex(), BackKey: "allowance.back",
+			OtherYears: []int{2025, 2027}, MaxYear: 2027, Over: over}
+		if p.MayOverride {
+			p.Back, p.BackKey = "/claims", "allowance.back.claims"
+		}
+		for i := range p.Usage {
+			if p.Usage[i].Basis == done {
+				p.Done = &p.Usage[i]
+			}
+		}
+		return p
+	}
+	allowancePath := "/volunteers/" + vols[0].ID.Hex() + "/allowance"
+	cases = append(cases,
+		pageCase{name: "recorded", page: "allowance_form", path: allowancePath, titleKey: "allowance.title", user: f.coord,
+			data: allowanceView(f.coord, allowanceForm{Year: "2026"}, nil, "3_26a"),
+			want: []string{vols[0].Name, "1.200,00 €", "3.300,00 €", "800,00 €", "960,00 €", `action="` + allowancePath + `"`,
+				`href="/volunteers/` + vols[0].ID.Hex() + `"`, `href="/claims"`, `value="2026"`, `href="` + allowancePath + `?year=2025"`},
+			wantIn: map[string][]string{
+				"de": {"Aufwandsentschädigung für Ayşe Yılmaz", "Die Aufwandsentschädigung ist erfasst.", "Vier-Augen-Prinzip",
+					"Ehrenamtspauschale (§ 3 Nr. 26a EStG): 800,00 € von 960,00 € genutzt (83 %)",
+					"1.200,00 € von 3.300,00 € genutzt (36 %)", "80 % des Jahresbetrags oder mehr sind ausgeschöpft.",
+					"Über dem Jahresbetrag – von der Kasse mit Begründung freigegeben.", "Übungsleiterpauschale (§ 3 Nr. 26 EStG)",
+					"In Lotse erfasst für 2026", "höchstens 2027", "Zurück zur Person"},
+				"en": {"Flat allowance for Ayşe Yılmaz", "The allowance is recorded.", "four-eyes check",
+					"800,00 € of 960,00 € used (83 %)", "80 % or more of the yearly amount is used.", "Recorded in Lotse for 2026"},
+			}},
+		pageCase{name: "invalid", page: "allowance_form", path: allowancePath, titleKey: "allowance.title", user: f.coord,
+			data: allowanceView(f.coord, allowanceForm{Year: "zwanzig", Amount: "abc", DeclaredElsewhere: "-5", Note: "Kursleitung Herbst"}, nil, ""),
+			errs: map[string]string{"basis": "field.required", "year": "field.allowance.year_number", "amount": "field.allowance.amount",
+				"declared_elsewhere": "field.allowance.amount", "override": "field.allowance.override_role"},
+			want: []string{`value="zwanzig"`, `value="abc"`, `value="-5"`, "Kursleitung Herbst", `href="#f-basis"`, `href="#f-year"`,
+				`href="#f-amount"`, `aria-describedby="f-amount-hint f-amount-error"`},
+			wantIn: map[string][]string{
+				"de": {"Bitte einen Betrag in Euro angeben, z. B. 40,00.", "Bitte ein Jahr angeben"},
+				"en": {"Please enter an amount in euros", "Please enter a year"},
+			}},
+		pageCase{name: "over the limit", page: "allowance_form", path: allowancePath, titleKey: "allowance.title", user: f.accountant,
+			data: allowanceView(f.accountant, allowanceForm{Basis: "3_26a", Year: "2026", Amount: "200,00"},
+				&allowanceOver{Used: "1.000,00 €", Limit: "960,00 €", Excess: "40,00 €"}, ""),
+			errs: service.ErrAllowanceOverride.Fields,
+			want: []string{`value="200,00"`, `<option value="3_26a" selected>`, `href="#f-override"`, `id="f-override"`,
+				`aria-describedby="f-amount-hint f-amount-error f-amount-over"`, `href="/claims"`},
+			wantIn: map[string][]string{
+				"de": {"Mit diesem Betrag wären 1.000,00 € von 960,00 € genutzt, 40,00 € mehr als steuerfrei möglich.",
+					"Begründung für eine Zahlung über dem Jahresbetrag", "Zu den Abrechnungen"},
+				"en": {"With this amount 1.000,00 € of 960,00 € would be used, 40,00 € more than is tax-free.",
+					"Reason to pay above the yearly amount"},
 			}},
 	)
 
@@ -313,6 +376,9 @@ func pageCases(t *testing.T, f renderFixture) []pageCase {
 				Mode: "deutschlandticket", Purpose: "Sprachcafé", TicketCents: 1150}},
 			DTickets: []domain.ClaimDTicket{{Month: "2026-03", FaresCents: 6420, AmountCents: 6300}}},
 			Volunteer: vols[1].Name, Municipality: "Lörrach", CheckedByMe: true},
+		{Claim: &domain.Claim{ID: domain.NewID(submitted.Add(3 * time.Second)), Volunteer: vols[2].ID, Kind: domain.ClaimAllowance,
+			Status: domain.ClaimSubmitted, AmountCents: 24000, SubmittedAt: submitted, AllowanceBasis: "3_26", AllowanceYear: 2026,
+			OverrideReason: "Nachzahlung laut Beschluss"}, Volunteer: vols[2].Name, Municipality: "Lörrach", HasBank: true, MayCheck: true},
 	}, "open")
 	released := claimRows([]service.ClaimRow{{Claim: &domain.Claim{ID: domain.NewID(submitted.Add(2 * time.Second)),
 		Status: domain.ClaimReleased, AmountCents: 990, SubmittedAt: submitted}, Volunteer: vols[2].Name, HasBank: true, MayReverse: true}}, "all")
@@ -320,12 +386,14 @@ func pageCases(t *testing.T, f renderFixture) []pageCase {
 		pageCase{name: "open", page: "claim_list", path: "/claims", titleKey: "claims.title", user: f.accountant,
 			data: claimListPage{Rows: claimsView, Filter: "open", Done: "claims.done.check"},
 			want: []string{vols[0].Name, "17,36 €", "2,46 €", "14,90 €", "12,3", "79539 → 79650", reqs[0].Title,
-				`action="/claims/` + claimsView[0].ID + `/check"`, `action="/claims/` + claimsView[0].ID + `/reject"`},
+				`action="/claims/` + claimsView[0].ID + `/check"`, `action="/claims/` + claimsView[0].ID + `/reject"`,
+				"240,00 €", "Nachzahlung laut Beschluss", `href="/volunteers/` + vols[2].ID.Hex() + `/allowance?year=2026"`},
 			wantIn: map[string][]string{
 				"de": {"Als sachlich richtig vermerkt.", "eingereicht", "länger als üblich", "Bus und Bahn", "Sachlich richtig",
 					"Deutschlandticket 03/2026: 63,00 €", "hätten 64,20 € gekostet", "Einzelfahrschein wäre 11,50 €", "eigenes Deutschlandticket",
+					"Übungsleiterpauschale (§ 3 Nr. 26 EStG), 2026", "Weitere Aufwandsentschädigung erfassen",
 					"Sie haben diese Abrechnung sachlich geprüft", "fehlt noch"},
-				"en": {"Marked as checked.", "submitted", "longer than usual", "bus and train", "Checked",
+				"en": {"Marked as checked.", "submitted", "longer than usual", "bus and train", "Checked", "trainer allowance (§ 3 Nr. 26 EStG), 2026",
 					"You checked this claim", "missing",
 					"Deutschlandticket 03/2026: 63,00 €", "would have cost 64,20 €", "single ticket would be 11,50 €", "ticket 14,90 €"},
 			}},

@@ -27,6 +27,7 @@ func (h *Handler) routes(r *gin.Engine) {
 	h.authRoutes(pages)
 	h.portalRoutes(pages)
 	h.claimPageRoutes(pages)
+	h.allowancePageRoutes(pages)
 
 	staffPages := pages.Group("/", h.requirePage(staff...))
 	staffPages.GET("/volunteers", h.pageVolunteerList)

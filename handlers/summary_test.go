@@ -160,6 +160,10 @@ func TestErrorSummary(t *testing.T) {
 		{name: "portal", page: "me", path: "/me", data: portalPage(f, true)},
 		{name: "bank details", page: "me_bank", path: "/me/bank", data: meBankPage{HolderMax: 70}},
 		{name: "claim form", page: "me_claim", path: "/me/claims", data: claimPage(f)},
+		{name: "allowance form, accountant", page: "allowance_form", path: "/volunteers/x/allowance", user: f.accountant,
+			data: allowancePage{Volunteer: f.volunteers[0], MayOverride: true}},
+		{name: "allowance form, coordinator", page: "allowance_form", path: "/volunteers/x/allowance", user: f.coord,
+			data: allowancePage{Volunteer: f.volunteers[0]}, moved: map[string]string{"override": ""}},
 	}
 	for _, tc := range cases {
 		for _, lang := range tr.Langs() {

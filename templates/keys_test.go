@@ -45,6 +45,7 @@ func dynamicKeys(tr *templates.Translator) map[string][]string {
 		priorities = append(priorities, strconv.Itoa(p))
 	}
 	return map[string][]string{
+		"allowance.basis.":  stringsOf(accounting.AllowanceBases()),
 		"daypart.":          domain.DayParts,
 		"jobs.kind.":        {"scheduled", "catchup", "manual"},
 		"jobs.status.":      {"running", "ok", "failed", "abandoned"},
