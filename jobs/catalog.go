@@ -30,6 +30,11 @@ func Catalog(svc *service.Service) []Job {
 		{Name: "monthly_claims_summary", Spec: "0 0 6 1 * *", Run: svc.MonthlyClaimSummaries},
 		{Name: "claim_reminders", Spec: "0 30 9 * * *", Run: svc.RemindUnclaimedTrips},
 		{Name: "allowance_statements", Spec: "0 0 9 10 1 *", Run: svc.AllowanceStatements},
+		// A payout batch left "preparing" by a process that died is voided
+		// and its claims released (CreatePayout does the same for its tenant
+		// first); every 10 minutes, so claims come back soon after the
+		// 15-minute safe age.
+		{Name: "payout_recovery", Spec: "0 */10 * * * *", Run: svc.RecoverPayouts},
 	}
 }
 

@@ -62,7 +62,7 @@ func dynamicKeys(tr *templates.Translator) map[string][]string {
 		"payout.file.":       {domain.PayoutPain001, domain.PayoutDATEV, domain.PayoutCSV},
 		"payout.rate_table.": domain.RateTables,
 		"payout.skip.":       domain.PayoutSkipReasons,
-		"payout.status.":     {string(domain.PayoutPreparing), string(domain.PayoutReady), string(domain.PayoutVoid)},
+		"payout.status.":     {string(domain.PayoutPreparing), string(domain.PayoutReady), string(domain.PayoutVoid), domain.VoidInterrupted},
 		"proposal.reason.":   append(slices.Clone(domain.UnfilledReasons), "other"),
 		"request.status.": {
 			string(domain.RequestOpen), string(domain.RequestMatched),
