@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"os"
 	"os/exec"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -65,5 +66,53 @@ func TestWriteStatement(t *testing.T) {
 		if !strings.Contains(text, want) {
 			t.Errorf("statement lacks %q:\n%s", want, text)
 		}
+	}
+}
+
+// TestWriteMonthSummary: groups per cost centre with their subtotals, the
+// group without one, grand totals per kind, umlauts as written.
+func TestWriteMonthSummary(t *testing.T) {
+	s := MonthSummary{Tenant: "Landkreis Lörrach", Month: "2026-02",
+		Groups: []SummaryGroup{
+			{CostCentre: "KST-LOE", Lines: []SummaryLine{
+				{Municipality: "Lörrach", Kind: "Fahrtkosten", Status: "freigegeben", Count: 2, Amount: Euros(22, 20)},
+				{Municipality: "Lörrach", Kind: "Aufwandsentschädigung", Status: "eingereicht", Count: 1, Amount: Euros(84, 0)}},
+				Subtotals: []SummaryTotal{{Kind: "Fahrtkosten", Count: 2, Amount: Euros(22, 20)}, {Kind: "Aufwandsentschädigung", Count: 1, Amount: Euros(84, 0)}}},
+			{Lines: []SummaryLine{{Municipality: "Müllheim im Markgräflerland", Kind: "Fahrtkosten", Status: "eingereicht", Count: 1, Amount: Euros(5, 0)}},
+				Subtotals: []SummaryTotal{{Kind: "Fahrtkosten", Count: 1, Amount: Euros(5, 0)}}},
+		},
+		Totals: []SummaryTotal{{Kind: "Fahrtkosten", Count: 3, Amount: Euros(27, 20)}, {Kind: "Aufwandsentschädigung", Count: 1, Amount: Euros(84, 0)}}}
+	var b bytes.Buffer
+	if err := WriteMonthSummary(&b, s); err != nil {
+		t.Fatal(err)
+	}
+	text := pdfText(t, b.Bytes())
+	for _, want := range []string{"Abrechnungen 2026-02", "Landkreis Lörrach", "Kostenstelle KST-LOE", "ohne Kostenstelle",
+		"Müllheim im Markgräflerland", "Aufwandsentschädigung", "22,20 €", "84,00 €", "27,20 €", "Seite 1 von 1"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("summary lacks %q:\n%s", want, text)
+		}
+	}
+	lines := strings.Split(text, "\n")
+	has := func(parts ...string) bool {
+		for _, l := range lines {
+			if slices.IndexFunc(parts, func(p string) bool { return !strings.Contains(l, p) }) < 0 {
+				return true
+			}
+		}
+		return false
+	}
+	for _, row := range [][]string{
+		{"Lörrach", "Fahrtkosten", "freigegeben", "2", "22,20 €"},
+		{"Zwischensumme", "Fahrtkosten", "1", "5,00 €"},
+		{"Gesamt", "Fahrtkosten", "3", "27,20 €"},
+		{"Gesamt", "Aufwandsentschädigung", "1", "84,00 €"},
+	} {
+		if !has(row...) {
+			t.Errorf("no line with %q:\n%s", row, text)
+		}
+	}
+	if strings.Index(text, "KST-LOE") > strings.Index(text, "ohne Kostenstelle") {
+		t.Error("the group without cost centre comes first")
 	}
 }

@@ -53,6 +53,7 @@ func dynamicKeys(tr *templates.Translator) map[string][]string {
 		"match.reason.":     domain.RejectReasons,
 		"match.status.":     matchStatuses(),
 		"claims.status.":    stringsOf(domain.ClaimStatuses),
+		"claims.kind.":      {string(domain.ClaimTravel), string(domain.ClaimAllowance)},
 		"claims.mode.":      stringsOf(accounting.Modes),
 		"outbox.status.":    {store.OutboxPending, store.OutboxSending, store.OutboxFailed},
 		"payout.field.": {"debtor_name", "iban", "bic", "consultant", "client", "account_length", "travel_account",
