@@ -2,6 +2,8 @@ package accounting
 
 import (
 	"bytes"
+	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"slices"
@@ -114,5 +116,27 @@ func TestWriteMonthSummary(t *testing.T) {
 	}
 	if strings.Index(text, "KST-LOE") > strings.Index(text, "ohne Kostenstelle") {
 		t.Error("the group without cost centre comes first")
+	}
+}
+
+// BenchmarkWriteMonthSummary writes a summary of 20 cost centres with ten
+// municipalities each (200 lines, several pages).
+//
+//	go test -run '^$' -bench WriteMonthSummary -benchmem ./accounting/
+func BenchmarkWriteMonthSummary(b *testing.B) {
+	var s MonthSummary
+	for g := range 20 {
+		grp := SummaryGroup{CostCentre: fmt.Sprintf("KST-%03d", g)}
+		for m := range 10 {
+			grp.Lines = append(grp.Lines, SummaryLine{Municipality: fmt.Sprintf("Gemeinde Nr. %d", m), Kind: "Fahrtkosten",
+				Status: "freigegeben", Count: 30, Amount: Euros(420, 50)})
+		}
+		grp.Subtotals = []SummaryTotal{{Kind: "Fahrtkosten", Count: 300, Amount: Euros(4205, 0)}}
+		s.Groups = append(s.Groups, grp)
+	}
+	for b.Loop() {
+		if err := WriteMonthSummary(io.Discard, s); err != nil {
+			b.Fatal(err)
+		}
 	}
 }
