@@ -205,8 +205,8 @@ func (s *Service) summaryPDF(t *domain.Tenant, month string, groups []summaryGro
 	kind := func(k string) string { return s.T.T("de", "claims.kind."+k) }
 	conv := func(ts []summaryTotal) []accounting.SummaryTotal {
 		out := make([]accounting.SummaryTotal, len(ts))
-		for i, t := range ts {
-			out[i] = accounting.SummaryTotal{Kind: kind(t.Kind), Count: t.Count, Amount: accounting.Money(t.cents)}
+		for i, st := range ts {
+			out[i] = accounting.SummaryTotal{Kind: kind(st.Kind), Count: st.Count, Amount: accounting.Money(st.cents)}
 		}
 		return out
 	}
