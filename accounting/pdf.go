@@ -176,3 +176,80 @@ func WriteStatement(w io.Writer, s Statement) error {
 		"jährlichen Freibeträgen (§ 3 Nr. 26, 26a EStG) steuerfrei; bewahren Sie diese Abrechnung auf.")
 	return d.Output(w)
 }
+
+// NoCostCentre is how a summary names the group of municipalities without a
+// cost centre (Kostenstelle).
+const NoCostCentre = "ohne Kostenstelle"
+
+// MonthSummary is the accountants' monthly overview of the claims submitted
+// in a month: counts and sums per cost centre and municipality, by kind and
+// state. Travel refunds and allowances are different kinds of payment
+// (Auslagenersatz and Aufwandsentschädigung, booked on different accounts),
+// so no line, subtotal or total adds them together.
+type MonthSummary struct {
+	Tenant string
+	Month  string // e.g. "2026-02"
+	Groups []SummaryGroup
+	Totals []SummaryTotal // the grand total, one per kind
+}
+
+// SummaryGroup is one cost centre's municipalities; CostCentre is empty for
+// those without one (printed as NoCostCentre).
+type SummaryGroup struct {
+	CostCentre string
+	Lines      []SummaryLine
+	Subtotals  []SummaryTotal // one per kind
+}
+
+// SummaryLine is one municipality, kind and state: how many claims, and
+// their sum (reversals count with their negative amounts).
+type SummaryLine struct {
+	Municipality string
+	Kind         string // label, e.g. "Fahrtkosten"
+	Status       string // label, e.g. "freigegeben"
+	Count        int
+	Amount       Money
+}
+
+// SummaryTotal is the count and sum of one kind of claims.
+type SummaryTotal struct {
+	Kind   string // label
+	Count  int
+	Amount Money
+}
+
+// WriteMonthSummary writes the monthly overview as PDF: a table per cost
+// centre with its subtotals per kind, then the grand total per kind.
+func WriteMonthSummary(w io.Writer, s MonthSummary) error {
+	d := newPDF("Abrechnungen " + s.Month)
+	d.text(16, "B", "Abrechnungen "+s.Month)
+	d.text(10, "", s.Tenant)
+	d.Ln(2)
+	d.text(9, "", "Eingereichte Anträge nach Kostenstelle, Gemeinde, Art und Stand. Fahrtkosten und "+
+		"Aufwandsentschädigungen werden getrennt summiert.")
+	d.Ln(4)
+	widths := []float64{55, 42, 33, 15, 25}
+	align := []string{"L", "L", "L", "R", "R"}
+	for _, g := range s.Groups {
+		name := NoCostCentre
+		if g.CostCentre != "" {
+			name = "Kostenstelle " + g.CostCentre
+		}
+		d.text(11, "B", name)
+		d.Ln(1)
+		d.row(widths, []string{"Gemeinde", "Art", "Stand", "Anzahl", "Summe"}, "B", align)
+		for _, l := range g.Lines {
+			d.row(widths, []string{l.Municipality, l.Kind, l.Status, fmt.Sprint(l.Count), l.Amount.String()}, "", align)
+		}
+		for _, t := range g.Subtotals {
+			d.row(widths, []string{"Zwischensumme", t.Kind, "", fmt.Sprint(t.Count), t.Amount.String()}, "B", align)
+		}
+		d.Ln(4)
+	}
+	d.text(11, "B", "Gesamt")
+	d.Ln(1)
+	for _, t := range s.Totals {
+		d.row(widths, []string{"Gesamt", t.Kind, "", fmt.Sprint(t.Count), t.Amount.String()}, "B", align)
+	}
+	return d.Output(w)
+}

@@ -2,8 +2,11 @@ package accounting
 
 import (
 	"bytes"
+	"fmt"
+	"io"
 	"os"
 	"os/exec"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -64,6 +67,76 @@ func TestWriteStatement(t *testing.T) {
 	for _, want := range []string{"Ihre Abrechnung", "Jörg Groß", "Februar 2026", "Begleitung zur Ausländerbehörde", "Sprachcafé", "2,46 €", "14,90 €", "17,36 €"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("statement lacks %q:\n%s", want, text)
+		}
+	}
+}
+
+// TestWriteMonthSummary: groups per cost centre with their subtotals, the
+// group without one, grand totals per kind, umlauts as written.
+func TestWriteMonthSummary(t *testing.T) {
+	s := MonthSummary{Tenant: "Landkreis Lörrach", Month: "2026-02",
+		Groups: []SummaryGroup{
+			{CostCentre: "KST-LOE", Lines: []SummaryLine{
+				{Municipality: "Lörrach", Kind: "Fahrtkosten", Status: "freigegeben", Count: 2, Amount: Euros(22, 20)},
+				{Municipality: "Lörrach", Kind: "Aufwandsentschädigung", Status: "eingereicht", Count: 1, Amount: Euros(84, 0)}},
+				Subtotals: []SummaryTotal{{Kind: "Fahrtkosten", Count: 2, Amount: Euros(22, 20)}, {Kind: "Aufwandsentschädigung", Count: 1, Amount: Euros(84, 0)}}},
+			{Lines: []SummaryLine{{Municipality: "Müllheim im Markgräflerland", Kind: "Fahrtkosten", Status: "eingereicht", Count: 1, Amount: Euros(5, 0)}},
+				Subtotals: []SummaryTotal{{Kind: "Fahrtkosten", Count: 1, Amount: Euros(5, 0)}}},
+		},
+		Totals: []SummaryTotal{{Kind: "Fahrtkosten", Count: 3, Amount: Euros(27, 20)}, {Kind: "Aufwandsentschädigung", Count: 1, Amount: Euros(84, 0)}}}
+	var b bytes.Buffer
+	if err := WriteMonthSummary(&b, s); err != nil {
+		t.Fatal(err)
+	}
+	text := pdfText(t, b.Bytes())
+	for _, want := range []string{"Abrechnungen 2026-02", "Landkreis Lörrach", "Kostenstelle KST-LOE", "ohne Kostenstelle",
+		"Müllheim im Markgräflerland", "Aufwandsentschädigung", "22,20 €", "84,00 €", "27,20 €", "Seite 1 von 1"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("summary lacks %q:\n%s", want, text)
+		}
+	}
+	lines := strings.Split(text, "\n")
+	has := func(parts ...string) bool {
+		for _, l := range lines {
+			if slices.IndexFunc(parts, func(p string) bool { return !strings.Contains(l, p) }) < 0 {
+				return true
+			}
+		}
+		return false
+	}
+	for _, row := range [][]string{
+		{"Lörrach", "Fahrtkosten", "freigegeben", "2", "22,20 €"},
+		{"Zwischensumme", "Fahrtkosten", "1", "5,00 €"},
+		{"Gesamt", "Fahrtkosten", "3", "27,20 €"},
+		{"Gesamt", "Aufwandsentschädigung", "1", "84,00 €"},
+	} {
+		if !has(row...) {
+			t.Errorf("no line with %q:\n%s", row, text)
+		}
+	}
+	if strings.Index(text, "KST-LOE") > strings.Index(text, "ohne Kostenstelle") {
+		t.Error("the group without cost centre comes first")
+	}
+}
+
+// BenchmarkWriteMonthSummary writes a summary of 20 cost centres with ten
+// municipalities each (200 lines, several pages).
+//
+//	go test -run '^$' -bench WriteMonthSummary -benchmem ./accounting/
+func BenchmarkWriteMonthSummary(b *testing.B) {
+	var s MonthSummary
+	for g := range 20 {
+		grp := SummaryGroup{CostCentre: fmt.Sprintf("KST-%03d", g)}
+		for m := range 10 {
+			grp.Lines = append(grp.Lines, SummaryLine{Municipality: fmt.Sprintf("Gemeinde Nr. %d", m), Kind: "Fahrtkosten",
+				Status: "freigegeben", Count: 30, Amount: Euros(420, 50)})
+		}
+		grp.Subtotals = []SummaryTotal{{Kind: "Fahrtkosten", Count: 300, Amount: Euros(4205, 0)}}
+		s.Groups = append(s.Groups, grp)
+	}
+	for b.Loop() {
+		if err := WriteMonthSummary(io.Discard, s); err != nil {
+			b.Fatal(err)
 		}
 	}
 }

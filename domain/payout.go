@@ -52,12 +52,24 @@ type PayoutStatus string
 // Payout statuses. A batch is written in steps (no transactions): it is
 // "preparing" while its claims are marked paid and its files written, then
 // "ready". A batch that won no claim (another batch took them all) is "void";
-// its sequence number stays used, so the numbering has no silent gaps.
+// its sequence number stays used, so the numbering has no silent gaps. A batch
+// whose making was interrupted (the process died while preparing) is voided
+// by the recovery, with VoidInterrupted as its VoidReason.
 const (
 	PayoutPreparing PayoutStatus = "preparing"
 	PayoutReady     PayoutStatus = "ready"
 	PayoutVoid      PayoutStatus = "void"
 )
+
+// Why a batch is void, beyond "it won no claim" (an empty VoidReason).
+const (
+	// VoidInterrupted: the batch stayed "preparing" past the recovery's safe
+	// age; its claims went back to released, no file was handed out.
+	VoidInterrupted = "interrupted"
+)
+
+// PayoutVoidReasons lists the void reasons, for the API description.
+var PayoutVoidReasons = []string{VoidInterrupted}
 
 // Why a volunteer's released claims stayed out of a batch.
 const (
@@ -86,6 +98,16 @@ type Payout struct {
 	Skipped       []PayoutSkip
 	Files         []PayoutFile
 	Downloads     []PayoutDownload
+	// VoidReason says why a void batch is void (VoidInterrupted), empty
+	// otherwise; RecoveredAt is when the recovery voided it.
+	VoidReason  string
+	RecoveredAt time.Time
+}
+
+// Recovered reports whether the recovery voided the batch after its making
+// was interrupted.
+func (p *Payout) Recovered() bool {
+	return p.Status == PayoutVoid && p.VoidReason == VoidInterrupted
 }
 
 // PayoutTransfer is one credit transfer: a volunteer's net over the batch's

@@ -145,12 +145,19 @@ type payoutRow struct {
 	Seq, Count, Transfers     int
 	Total                     string
 	CreatedBy                 string
+	// Recovered is set, with the time, for a batch the recovery voided
+	// after its making was interrupted; Status is then "interrupted".
+	Recovered string
 }
 
 func toPayoutRow(p *domain.Payout) payoutRow {
-	return payoutRow{ID: p.ID.Hex(), Status: string(p.Status), Date: p.ExecutionDate.Format("02.01.2006"),
+	r := payoutRow{ID: p.ID.Hex(), Status: string(p.Status), Date: p.ExecutionDate.Format("02.01.2006"),
 		Created: p.CreatedAt.In(berlin()).Format("02.01.2006 15:04"), Seq: p.Seq, Count: len(p.Claims),
 		Transfers: len(p.Transfers), Total: accounting.Money(p.TotalCents).String(), CreatedBy: p.CreatedBy.Hex()}
+	if p.Recovered() {
+		r.Status, r.Recovered = domain.VoidInterrupted, p.RecoveredAt.In(berlin()).Format("02.01.2006 15:04")
+	}
+	return r
 }
 
 // payoutListPage is the data of the batch list.
@@ -340,6 +347,9 @@ type payoutJSON struct {
 	Transfers     []payoutTransferJSON `json:"transfers,omitempty"`
 	Skipped       []payoutSkipJSON     `json:"skipped,omitempty"`
 	Files         []payoutFileJSON     `json:"files"`
+	// VoidReason is "interrupted" for a batch the recovery voided.
+	VoidReason  string     `json:"void_reason,omitempty"`
+	RecoveredAt *time.Time `json:"recovered_at,omitempty"`
 }
 
 // payoutTransferJSON is one credit transfer of a batch.
@@ -391,7 +401,11 @@ func hexes(ids []domain.ID) []string {
 func toPayoutJSON(p *domain.Payout, full bool) payoutJSON {
 	j := payoutJSON{ID: p.ID.Hex(), Seq: p.Seq, Status: string(p.Status), ExecutionDate: p.ExecutionDate.Format(time.DateOnly),
 		CreatedBy: p.CreatedBy.Hex(), CreatedAt: p.CreatedAt, ClaimCount: len(p.Claims), TotalCents: p.TotalCents,
-		Files: []payoutFileJSON{}}
+		Files: []payoutFileJSON{}, VoidReason: p.VoidReason}
+	if !p.RecoveredAt.IsZero() {
+		at := p.RecoveredAt
+		j.RecoveredAt = &at
+	}
 	for _, f := range p.Files {
 		fj := payoutFileJSON{Name: f.Name, Filename: f.Filename, ContentType: f.ContentType, SHA256: f.SHA256, Size: f.Size}
 		if d, ok := p.FirstDownload(f.Name); ok {

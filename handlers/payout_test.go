@@ -117,4 +117,23 @@ func TestPayoutPages(t *testing.T) {
 	if strings.Contains(page, `action="/payouts"`) {
 		t.Error("the admin is offered to create a batch")
 	}
+
+	// A batch whose making was interrupted, voided by the recovery: the
+	// list and its page say so.
+	crashed := &domain.Payout{Tenant: a.tenant.ID, Seq: 2, Status: domain.PayoutPreparing, ExecutionDate: time.Now().UTC(),
+		CreatedAt: time.Now().Add(-time.Hour)}
+	if err := a.st.CreatePayout(ctx, crashed); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := a.svc.RecoverPayouts(ctx, time.Now()); err != nil || n != 1 {
+		t.Fatalf("recover: %d, %v", n, err)
+	}
+	_, page = get(acct, "/payouts", http.StatusOK)
+	if !strings.Contains(page, "abgebrochen") {
+		t.Errorf("list without the interrupted batch: %s", page)
+	}
+	_, page = get(acct, "/payouts/"+crashed.ID.Hex(), http.StatusOK)
+	if !strings.Contains(page, "automatisch verworfen") || !strings.Contains(page, "wieder freigegeben") {
+		t.Errorf("interrupted batch page: %s", page)
+	}
 }

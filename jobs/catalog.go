@@ -24,12 +24,17 @@ func Catalog(svc *service.Service) []Job {
 		// Unconfirmed sign-ups after 30 days, Führungszeugnis records three
 		// months after the person left.
 		{Name: "purge", Spec: "0 15 3 * * *", Run: svc.Purge},
-		// Accounting: last month's claims to accountants (CSV attached) and to
-		// each volunteer; unclaimed finished assignments in the fifth month;
-		// last year's allowances in January.
+		// Accounting: last month's claims to accountants (per cost centre,
+		// CSV and PDF attached) and to each volunteer; unclaimed finished
+		// assignments in the fifth month; last year's allowances in January.
 		{Name: "monthly_claims_summary", Spec: "0 0 6 1 * *", Run: svc.MonthlyClaimSummaries},
 		{Name: "claim_reminders", Spec: "0 30 9 * * *", Run: svc.RemindUnclaimedTrips},
 		{Name: "allowance_statements", Spec: "0 0 9 10 1 *", Run: svc.AllowanceStatements},
+		// A payout batch left "preparing" by a process that died is voided
+		// and its claims released (CreatePayout does the same for its tenant
+		// first); every 10 minutes, so claims come back soon after the
+		// 15-minute safe age.
+		{Name: "payout_recovery", Spec: "0 */10 * * * *", Run: svc.RecoverPayouts},
 	}
 }
 

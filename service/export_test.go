@@ -18,3 +18,8 @@ func (s *Service) QueueTestMail(ctx context.Context, tenant *domain.Tenant, key,
 
 // MailBackoffFor exposes the back-off after the given number of attempts.
 func (s *Service) MailBackoffFor(attempts int) int64 { return int64(s.mailBackoff(attempts)) }
+
+// SetPayoutPause makes CreatePayout call pause after it marked its claims
+// paid and before it writes the files: a very slow run, for the recovery
+// tests.
+func (s *Service) SetPayoutPause(pause func()) { s.payoutPause = pause }

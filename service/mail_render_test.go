@@ -11,7 +11,6 @@ import (
 	"text/template"
 	"time"
 
-	"lotse/accounting"
 	"lotse/domain"
 	"lotse/templates"
 )
@@ -152,10 +151,15 @@ func TestRenderMails(t *testing.T) {
 		},
 		"claims_month": {
 			data: func() map[string]any {
-				return claimsMonthData("2026-02", []summaryLine{{Municipality: "Müllheim im Markgräflerland", Status: "released", Count: 3, Total: "42,60 €"}},
-					5, accounting.Euros(61, 10), "https://lotse.example.org/claims?filter=all")
+				return claimsMonthData("2026-02", []summaryGroup{
+					{CostCentre: "KST-4711", Lines: []summaryLine{{Municipality: "Müllheim im Markgräflerland", Kind: "travel", Status: "released", Count: 3, Total: "42,60 €"}},
+						Subtotals: []summaryTotal{{Kind: "travel", Count: 3, Total: "42,60 €"}}},
+					{Lines: []summaryLine{{Municipality: "Badenweiler", Kind: "allowance", Status: "paid", Count: 2, Total: "18,50 €"}},
+						Subtotals: []summaryTotal{{Kind: "allowance", Count: 2, Total: "18,50 €"}}}},
+					[]summaryTotal{{Kind: "travel", Count: 3, Total: "42,60 €"}, {Kind: "allowance", Count: 2, Total: "18,50 €"}},
+					5, "https://lotse.example.org/claims?filter=all")
 			},
-			want: []string{"2026-02", "Müllheim im Markgräflerland", "42,60 €", "61,10 €", "https://lotse.example.org/claims?filter=all"},
+			want: []string{"2026-02", "KST-4711", "Müllheim im Markgräflerland", "Badenweiler", "42,60 €", "18,50 €", "https://lotse.example.org/claims?filter=all"},
 		},
 		"claims_month_volunteer": {
 			data: func() map[string]any {

@@ -301,7 +301,11 @@ func (g *payoutGroup) ids() []domain.ID {
 // batch, so two batches made at once split the claims and never share one;
 // a volunteer whose claims were split is given back whole (SkipConcurrent).
 // EConflict "payout.settings_missing" without complete settings,
-// "payout.empty" when nothing is left to pay.
+// "payout.empty" when nothing is left to pay, "payout.interrupted" when the
+// run took longer than PayoutRecoverAfter and the recovery voided its batch
+// meanwhile (its claims are released again; try again).
+//
+// It first recovers the tenant's interrupted batches (see RecoverPayouts).
 func (s *Service) CreatePayout(ctx context.Context, sc domain.Scope, exec time.Time) (*domain.Payout, error) {
 	if sc.Role != domain.RoleAccountant {
 		return nil, domain.ErrForbidden
@@ -325,6 +329,11 @@ func (s *Service) CreatePayout(ctx context.Context, sc domain.Scope, exec time.T
 	}
 	if !t.Payout.Complete() {
 		return nil, domain.Conflict("payout.settings_missing")
+	}
+	// Claims an interrupted batch still holds come back first, so this
+	// batch can pay them (one read of the tenant's few batch documents).
+	if _, err := s.recoverPayouts(ctx, sc, now); err != nil {
+		return nil, err
 	}
 	all, err := s.Store.Claims(ctx, sc.Tenant)
 	if err != nil {
@@ -383,6 +392,9 @@ func (s *Service) CreatePayout(ctx context.Context, sc domain.Scope, exec time.T
 	won, err := s.Store.PayClaims(ctx, sc.Tenant, plannedIDs, p.ID)
 	if err != nil {
 		return nil, err
+	}
+	if s.payoutPause != nil {
+		s.payoutPause()
 	}
 	mine := make(map[domain.ID]bool, len(won))
 	for _, id := range won {
@@ -445,7 +457,19 @@ func (s *Service) CreatePayout(ctx context.Context, sc domain.Scope, exec time.T
 		}
 	}
 	if err := s.Store.FinishPayout(ctx, p, files); err != nil {
-		return nil, err
+		if !errors.Is(err, domain.ErrConflict) {
+			return nil, err
+		}
+		// This run outlived PayoutRecoverAfter and the recovery voided the
+		// batch: its files were never handed out. The recovery released the
+		// claims it found; those this run marked after that go back now.
+		released, rerr := s.Store.ReleaseBatchClaims(ctx, sc.Tenant, p.ID)
+		s.Log.Warn("payout voided by recovery while being made", "tenant", sc.Tenant.Hex(), "payout", p.ID.Hex(),
+			"seq", p.Seq, "claims_released", released)
+		if rerr != nil {
+			return nil, errors.Join(err, rerr)
+		}
+		return nil, domain.Conflict("payout.interrupted")
 	}
 	s.audit(ctx, sc, "payout.create", "payout", p.ID, []string{"claims", "status"})
 	if p.Status == domain.PayoutVoid {

@@ -46,6 +46,9 @@ type Service struct {
 	mailQueued chan struct{} // see MailQueued
 	reproposer reproposer
 	tenants    tenantCache
+	// payoutPause, when set (tests), runs in CreatePayout after the claims
+	// are marked paid: a stand-in for a very slow run.
+	payoutPause func()
 }
 
 // New builds a Service and parses the mail templates (a broken one fails here).

@@ -164,6 +164,8 @@ type payoutDoc struct {
 	Skipped       []payoutSkipDoc     `bson:"skipped"`
 	Files         []payoutFileDoc     `bson:"files"`
 	Downloads     []payoutDownloadDoc `bson:"downloads"`
+	VoidReason    string              `bson:"void_reason,omitempty"`
+	RecoveredAt   *time.Time          `bson:"recovered_at,omitempty"`
 }
 
 // payoutContentDoc holds one file of a batch, apart from the batch so a list
@@ -211,6 +213,11 @@ func payoutToDoc(p *domain.Payout) payoutDoc {
 	for _, x := range p.Downloads {
 		d.Downloads = append(d.Downloads, payoutDownloadDoc{File: x.File, By: oid(x.By), At: x.At})
 	}
+	d.VoidReason = p.VoidReason
+	if !p.RecoveredAt.IsZero() {
+		at := p.RecoveredAt
+		d.RecoveredAt = &at
+	}
 	return d
 }
 
@@ -235,6 +242,10 @@ func (d *payoutDoc) domain() *domain.Payout {
 	for _, x := range d.Downloads {
 		p.Downloads = append(p.Downloads, domain.PayoutDownload{File: x.File, By: did(x.By), At: x.At.UTC()})
 	}
+	p.VoidReason = d.VoidReason
+	if d.RecoveredAt != nil {
+		p.RecoveredAt = d.RecoveredAt.UTC()
+	}
 	return p
 }
 
@@ -249,23 +260,95 @@ func (s *Store) CreatePayout(ctx context.Context, p *domain.Payout) error {
 }
 
 // FinishPayout stores the batch's files and then its final state, guarded
-// on the batch still preparing (ErrConflict otherwise).
+// on the batch still preparing. When the guard fails (the recovery voided the
+// batch meanwhile, see VoidInterruptedPayout) it removes the files it stored
+// and returns ErrConflict: the batch stays as the recovery left it.
 func (s *Store) FinishPayout(ctx context.Context, p *domain.Payout, files map[string][]byte) error {
+	var fileIDs []string
 	if len(files) > 0 {
 		docs := make([]any, 0, len(files))
 		for _, name := range slices.Sorted(maps.Keys(files)) {
 			docs = append(docs, payoutContentDoc{ID: p.ID.Hex() + ":" + name, TenantID: oid(p.Tenant), Payout: oid(p.ID),
 				Name: name, Body: files[name]})
+			fileIDs = append(fileIDs, p.ID.Hex()+":"+name)
 		}
 		if _, err := s.payoutFiles.InsertMany(ctx, docs); err != nil {
 			return wrap(err, "store payout files")
 		}
 	}
 	d := payoutToDoc(p)
-	return s.updateGuarded(ctx, s.payouts, oid(p.ID), p.Tenant, []Guard{{"status", string(domain.PayoutPreparing)}},
+	err := s.updateGuarded(ctx, s.payouts, oid(p.ID), p.Tenant, []Guard{{"status", string(domain.PayoutPreparing)}},
 		bson.D{{Key: "$set", Value: bson.D{{Key: "status", Value: d.Status}, {Key: "claim_count", Value: d.ClaimCount},
 			{Key: "claims", Value: d.Claims}, {Key: "total_cents", Value: d.TotalCents}, {Key: "transfers", Value: d.Transfers},
 			{Key: "skipped", Value: d.Skipped}, {Key: "files", Value: d.Files}}}})
+	if errors.Is(err, domain.ErrConflict) && len(fileIDs) > 0 {
+		// The batch lists no file, so nobody could download these; removing
+		// them keeps the store free of files of a void batch. The ids are
+		// _id values, so this is one lookup each, not a scan.
+		for _, id := range fileIDs {
+			if _, derr := s.payoutFiles.DeleteOne(ctx, bson.D{{Key: "_id", Value: id}}); derr != nil {
+				return errors.Join(err, wrap(derr, "remove payout files"))
+			}
+		}
+	}
+	return err
+}
+
+// VoidInterruptedPayout voids a batch whose making was interrupted: guarded
+// on the batch still preparing, it becomes void with VoidInterrupted, at as
+// its RecoveredAt, and no claims, transfers, skips or files. It returns
+// ErrConflict when the batch is no longer preparing (it was finished, or
+// another recovery was first), so a ready batch is never touched. The
+// sequence number stays used. The claims still marked with the batch are
+// released apart, by ReleaseBatchClaims.
+func (s *Store) VoidInterruptedPayout(ctx context.Context, tenant, id domain.ID, at time.Time) error {
+	return s.updateGuarded(ctx, s.payouts, oid(id), tenant, []Guard{{"status", string(domain.PayoutPreparing)}},
+		bson.D{{Key: "$set", Value: bson.D{{Key: "status", Value: string(domain.PayoutVoid)},
+			{Key: "void_reason", Value: domain.VoidInterrupted}, {Key: "recovered_at", Value: at},
+			{Key: "claim_count", Value: 0}, {Key: "claims", Value: bson.A{}}, {Key: "total_cents", Value: 0},
+			{Key: "transfers", Value: bson.A{}}, {Key: "skipped", Value: bson.A{}}, {Key: "files", Value: bson.A{}}}}})
+}
+
+// ReleaseBatchClaims gives back every claim of the tenant still marked paid
+// by batch: released and in no batch again, each guarded on being paid by
+// that very batch, so a claim another batch holds is never touched. It
+// returns how many it released; a second call releases nothing.
+//
+// It reads the batch's claims once (batchClaims, one scan) and then, like
+// PayClaims, holds their per-document locks on the embedded backend while it
+// updates, so no guarded update of those claims runs in between. A large
+// batch takes every lock and updates by the guards in one scan.
+func (s *Store) ReleaseBatchClaims(ctx context.Context, tenant, batch domain.ID) (int, error) {
+	ids, err := s.batchClaims(ctx, tenant, batch)
+	if err != nil || len(ids) == 0 {
+		return 0, err
+	}
+	guarded := bson.D{{Key: "tenant_id", Value: oid(tenant)}, {Key: "status", Value: string(domain.ClaimPaid)}, {Key: "batch", Value: oid(batch)}}
+	if s.embedded {
+		if len(ids) > payChunk {
+			defer s.locks.lockAll()()
+			res, err := s.claims.UpdateMany(ctx, guarded, unpayUpdate)
+			if err != nil {
+				return 0, wrap(err, "release batch claims")
+			}
+			return int(res.ModifiedCount), nil
+		}
+		keys := make([]string, len(ids))
+		for i, id := range ids {
+			keys[i] = s.claims.Name() + "\x00" + id.Hex()
+		}
+		defer s.locks.lockMany(keys)()
+	}
+	n := 0
+	for chunk := range slices.Chunk(oids(ids), payChunk) {
+		filter := append(bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: chunk}}}}, guarded...)
+		res, err := s.claims.UpdateMany(ctx, filter, unpayUpdate)
+		if err != nil {
+			return n, wrap(err, "release batch claims")
+		}
+		n += int(res.ModifiedCount)
+	}
+	return n, nil
 }
 
 // Payouts returns the tenant's batches, newest first, without their claim

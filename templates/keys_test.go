@@ -58,6 +58,7 @@ func dynamicKeys(tr *templates.Translator) map[string][]string {
 		"match.reason.":     domain.RejectReasons,
 		"match.status.":     matchStatuses(),
 		"claims.status.":    stringsOf(domain.ClaimStatuses),
+		"claims.kind.":      {string(domain.ClaimTravel), string(domain.ClaimAllowance)},
 		"claims.mode.":      stringsOf(accounting.Modes),
 		"claims.trip.fare.": {string(accounting.ModePublicTransport), string(accounting.ModeDTicket)},
 		"outbox.status.":    {store.OutboxPending, store.OutboxSending, store.OutboxFailed},
@@ -70,7 +71,7 @@ func dynamicKeys(tr *templates.Translator) map[string][]string {
 		"rates.field.":       rateFields,
 		"rates.hint.":        rateFields,
 		"payout.skip.":       domain.PayoutSkipReasons,
-		"payout.status.":     {string(domain.PayoutPreparing), string(domain.PayoutReady), string(domain.PayoutVoid)},
+		"payout.status.":     {string(domain.PayoutPreparing), string(domain.PayoutReady), string(domain.PayoutVoid), domain.VoidInterrupted},
 		"proposal.reason.":   append(slices.Clone(domain.UnfilledReasons), "other"),
 		"request.status.": {
 			string(domain.RequestOpen), string(domain.RequestMatched),

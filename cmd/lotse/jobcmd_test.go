@@ -10,7 +10,7 @@ import (
 func TestServeChecksJobSpecs(t *testing.T) {
 	for _, tc := range []struct{ name, value, want string }{
 		{"LOTSE_JOB_NIGHTLY_PROPOSALS", "0 61 2 * * *", `LOTSE_JOB_NIGHTLY_PROPOSALS="0 61 2 * * *"`},
-		{"LOTSE_JOB_NIGHTLY_PROPOSAL", "@daily", `LOTSE_JOB_NIGHTLY_PROPOSAL: there is no job "nightly_proposal" (jobs: allowance_statements, appointment_reminders, background_check_reminders, claim_reminders, coordinator_digest, monthly_claims_summary, nightly_proposals, offer_followup, purge)`},
+		{"LOTSE_JOB_NIGHTLY_PROPOSAL", "@daily", `LOTSE_JOB_NIGHTLY_PROPOSAL: there is no job "nightly_proposal" (jobs: allowance_statements, appointment_reminders, background_check_reminders, claim_reminders, coordinator_digest, monthly_claims_summary, nightly_proposals, offer_followup, payout_recovery, purge)`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Setenv("LOTSE_DATA_DIR", t.TempDir())
