@@ -54,6 +54,14 @@ var (
 	ErrKmRateRange  = errors.New("accounting: a rate per km must lie between 0 and 9,999 €")
 	ErrRateTable    = errors.New("accounting: the rate table pays nothing per km for any vehicle")
 	ErrRaisedRate   = errors.New("accounting: the raised car rate must be above the normal car rate and needs its rule")
+	ErrExclusion    = errors.New("accounting: the exclusion period must lie between 1 and 36 months")
+	ErrDetourFactor = errors.New("accounting: the detour factor must lie between 1 and 5")
+)
+
+// Bounds of a table's exclusion period and detour factor.
+const (
+	MaxExclusionMonths = 36 // three years: the general limitation period (§ 195 BGB)
+	MaxDetourFactor    = 5.0
 )
 
 // ParseKmRate reads a rate in euros per km as typed: "0,30", "0.3", "0,125",
@@ -101,6 +109,12 @@ func (t RateTable) Check() error {
 	}
 	if t.PerTripCap < 0 || t.PerTripCap >= maxMoney {
 		return ErrMoneyRange
+	}
+	if t.ExclusionMonths < 0 || t.ExclusionMonths > MaxExclusionMonths {
+		return ErrExclusion
+	}
+	if t.DetourFactor != 0 && (t.DetourFactor < 1 || t.DetourFactor > MaxDetourFactor) {
+		return ErrDetourFactor
 	}
 	return nil
 }

@@ -121,6 +121,9 @@ func TestRateTableCheck(t *testing.T) {
 		"raised not above":    {raisedLow, ErrRaisedRate},
 		"raised without rule": {noRule, ErrRaisedRate},
 		"negative cap":        {RateTable{Name: "x", Car: 200, PerTripCap: -1}, ErrMoneyRange},
+		"exclusion too long":  {RateTable{Name: "x", Car: 200, ExclusionMonths: 37}, ErrExclusion},
+		"detour below 1":      {RateTable{Name: "x", Car: 200, DetourFactor: 0.9}, ErrDetourFactor},
+		"detour above 5":      {RateTable{Name: "x", Car: 200, DetourFactor: 5.1}, ErrDetourFactor},
 	} {
 		if err := c.t.Check(); !errors.Is(err, c.err) {
 			t.Errorf("%s: %v, want %v", name, err, c.err)
@@ -147,4 +150,14 @@ func FuzzParseKmRate(f *testing.F) {
 			t.Fatalf("ParseKmRate(%q) = %v; printed %q parses to %v, %v", s, r, r.String(), back, err)
 		}
 	})
+}
+
+func TestRateTableDefaults(t *testing.T) {
+	if b := BRKG(); b.Exclusion() != 6 || b.Detour() != 1.5 {
+		t.Errorf("BRKG: %d months, factor %v", b.Exclusion(), b.Detour())
+	}
+	own := RateTable{ExclusionMonths: 3, DetourFactor: 1.2}
+	if own.Exclusion() != 3 || own.Detour() != 1.2 {
+		t.Errorf("own: %d months, factor %v", own.Exclusion(), own.Detour())
+	}
 }

@@ -75,7 +75,30 @@ type RateTable struct {
 	// single tickets (public-sector practice; never in part).
 	DTicket bool
 
+	// ExclusionMonths is the Ausschlussfrist: a trip must be claimed within
+	// this many months (0: DefaultExclusionMonths, § 3 BRKG).
+	ExclusionMonths int
+	// DetourFactor flags routes longer than the straight line times this
+	// (0: DefaultDetourFactor).
+	DetourFactor float64
+
 	Source string // legal basis and where the numbers come from
+}
+
+// Exclusion returns the table's exclusion period in months.
+func (t RateTable) Exclusion() int {
+	if t.ExclusionMonths <= 0 {
+		return DefaultExclusionMonths
+	}
+	return t.ExclusionMonths
+}
+
+// Detour returns the table's detour factor.
+func (t RateTable) Detour() float64 {
+	if t.DetourFactor <= 0 {
+		return DefaultDetourFactor
+	}
+	return t.DetourFactor
 }
 
 // rateFor returns the per-km rate of mode, and whether it is the raised one.

@@ -104,8 +104,18 @@ func Load(ctx context.Context, svc *service.Service) ([]Login, error) {
 	// payout batch at once (IBAN and numbers are examples).
 	if err := svc.Store.SetPayoutSettings(ctx, t.ID, &domain.PayoutSettings{DebtorName: "Landkreis Lörrach",
 		IBAN: "DE89370400440532013000", Consultant: 1001, Client: 1, AccountLength: 4, TravelAccount: "4660",
-		AllowanceAccount: "4190", ContraAccount: "1800", CostCentres: map[string]string{}, RateTable: "brkg"}); err != nil {
+		AllowanceAccount: "4190", ContraAccount: "1800", RateTable: "brkg",
+		CostCentres: map[string]string{"08336050": "31.50.01-LOE", "08336006": "31.50.02-GVV", "08336019": "31.50.02-GVV"}}); err != nil {
 		return nil, fmt.Errorf("payout settings: %w", err)
+	}
+	// An own rate table from next January, so the rates page shows the
+	// history: the preset until then, the Kreistag's decision after.
+	next := time.Date(now.Year()+1, time.January, 1, 0, 0, 0, 0, time.UTC)
+	if err := svc.Store.SetTravelRates(ctx, t.ID, nil, []domain.TravelRates{{ValidFrom: next.Format(time.DateOnly),
+		Name: fmt.Sprintf("Kreistagsbeschluss %d", next.Year()), Car: 250, Motorbike: 200, Bicycle: 100, EBike: 100,
+		Passenger: 20, PerTripCapCents: 13000, RaisedCar: 300, RaisedRule: "erhebliches dienstliches Interesse, vorab festgestellt",
+		DTicket: true, Source: "Kreistag Lörrach (Beispiel)", CreatedBy: users[domain.RoleAdmin], CreatedAt: now}}); err != nil {
+		return nil, fmt.Errorf("rates: %w", err)
 	}
 	vs := make([]*domain.Volunteer, 0, Volunteers)
 	for i := 0; i < Volunteers; i++ {

@@ -17,6 +17,8 @@ type TravelRates struct {
 	PerTripCapCents                int64 // 0: no cap
 	CapRaised                      bool  // the cap also limits trips at the raised rate
 	DTicket                        bool  // a Deutschlandticket that pays for itself is refunded
+	ExclusionMonths                int   // claims lapse this many months after the trip; 0: six (§ 3 BRKG)
+	DetourPerMille                 int   // routes longer than the straight line × this/1000 are flagged; 0: 1.5
 	Source                         string
 
 	CreatedBy ID

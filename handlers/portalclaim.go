@@ -140,7 +140,7 @@ func (h *Handler) claimView(c *gin.Context, request domain.ID) (meClaimPage, err
 	}
 	now := h.Svc.Now().In(berlin())
 	p := meClaimPage{Item: it, Request: request.Hex(), NoteMax: meClaimNoteMax, Modes: claimModes,
-		MinDate: now.AddDate(0, -accounting.DefaultExclusionMonths, 0).Format("2006-01-02"),
+		MinDate: h.Svc.ClaimableSince(c.Request.Context(), v).Format("2006-01-02"),
 		MaxDate: now.Format("2006-01-02")}
 	if v.BankIBAN != "" {
 		p.Bank = accounting.MaskIBAN(v.BankIBAN)
@@ -309,6 +309,7 @@ type meClaimRow struct {
 	Amount    string // "12,60 €"
 	StatusKey string
 	Reason    string // a rejection's reason
+	DTickets  []dticketRow
 }
 
 // claimStatusKeys are the words the volunteer reads for a claim's status.
@@ -327,7 +328,7 @@ func claimRowsOf(cs []service.PortalClaim, lang string) []meClaimRow {
 	for _, pc := range cs {
 		cl := pc.Claim
 		r := meClaimRow{ID: cl.ID.Hex(), Submitted: meDate(cl.SubmittedAt, lang), Title: pc.Title,
-			Amount: accounting.Money(cl.AmountCents).String(), StatusKey: claimStatusKeys[cl.Status]}
+			Amount: accounting.Money(cl.AmountCents).String(), StatusKey: claimStatusKeys[cl.Status], DTickets: dticketRows(cl.DTickets)}
 		switch {
 		case !cl.ReversalOf.IsZero():
 			r.StatusKey = "me.claims.status.reversal"

@@ -74,7 +74,11 @@ func portalClaimPageCases(f renderFixture) []pageCase {
 	withClaims.Claims = claimRowsOf([]service.PortalClaim{
 		{Claim: claim(domain.ClaimSubmitted, 1260), Title: reqs[2].Title},
 		{Claim: claim(domain.ClaimChecked, 246), Title: reqs[2].Title},
-		{Claim: claim(domain.ClaimReleased, 5000), Title: reqs[2].Title},
+		{Claim: func() *domain.Claim {
+			c := claim(domain.ClaimReleased, 5000)
+			c.DTickets = []domain.ClaimDTicket{{Month: "2026-02", FaresCents: 6400, AmountCents: 6300}}
+			return c
+		}(), Title: reqs[2].Title},
 		{Claim: rejected, Title: reqs[2].Title},
 		{Claim: claim(domain.ClaimPaid, 123456), Title: reqs[2].Title},
 		{Claim: reversal, Title: ""},
@@ -130,9 +134,9 @@ func portalClaimPageCases(f renderFixture) []pageCase {
 				"DE** **** **** **** **30 00", `href="/me/bank"`, `href="/me/claims/new?request=` + assignment + `"`},
 			wantIn: map[string][]string{
 				"de": {"Fahrtkosten", "Eingereicht am", "eingereicht", "sachlich geprüft", "freigegeben", "abgelehnt – Grund: „Privatfahrt“",
-					"ausgezahlt", "Storno", "Auszahlung auf Ihr Konto", "Ihre Abrechnung ist eingereicht."},
+					"ausgezahlt", "Storno", "Auszahlung auf Ihr Konto", "Ihre Abrechnung ist eingereicht.", "darin Deutschlandticket 02/2026: 63,00 €"},
 				"en": {"Travel costs", "Submitted on", "submitted", "checked", "approved for payment", "rejected – Reason: “Privatfahrt”",
-					"paid", "Reversal", "Payment into your account", "Your claim is submitted."},
+					"paid", "Reversal", "Payment into your account", "Your claim is submitted.", "including Deutschlandticket 02/2026: 63,00 €"},
 			}},
 		{name: "no claims", page: "me", path: "/me", titleKey: "me.title", me: v, data: portalPage(f, false),
 			wantIn: map[string][]string{

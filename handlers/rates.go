@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -34,20 +35,28 @@ func (h *Handler) ratesRoutes(pages, api *gin.RouterGroup) {
 type ratesForm struct {
 	ValidFrom, Name, Car, Motorbike, Bicycle, EBike, Passenger string
 	RaisedCar, RaisedRule, PerTripCap, Source                  string
+	ExclusionMonths, DetourFactor                              string
 	CapRaised, DTicket                                         bool
 }
 
 func (f ratesForm) input() service.RatesInput {
 	return service.RatesInput{ValidFrom: f.ValidFrom, Name: f.Name, Car: f.Car, Motorbike: f.Motorbike,
 		Bicycle: f.Bicycle, EBike: f.EBike, Passenger: f.Passenger, RaisedCar: f.RaisedCar, RaisedRule: f.RaisedRule,
-		PerTripCap: f.PerTripCap, Source: f.Source, CapRaised: f.CapRaised, DTicket: f.DTicket}
+		PerTripCap: f.PerTripCap, Source: f.Source, CapRaised: f.CapRaised, DTicket: f.DTicket,
+		ExclusionMonths: f.ExclusionMonths, DetourFactor: f.DetourFactor}
 }
 
 // formOf fills the form with table t's values, as a start for the next one.
 func formOf(t accounting.RateTable) ratesForm {
 	return ratesForm{Car: kmRateField(t.Car), Motorbike: kmRateField(t.Motorbike), Bicycle: kmRateField(t.Bicycle),
 		EBike: kmRateField(t.EBike), Passenger: kmRateField(t.Passenger), RaisedCar: kmRateField(t.RaisedCar),
-		RaisedRule: t.RaisedRule, PerTripCap: capField(t.PerTripCap, ","), Source: t.Source, CapRaised: t.CapRaised, DTicket: t.DTicket}
+		RaisedRule: t.RaisedRule, PerTripCap: capField(t.PerTripCap, ","), Source: t.Source, CapRaised: t.CapRaised, DTicket: t.DTicket,
+		ExclusionMonths: strconv.Itoa(t.Exclusion()), DetourFactor: factorText(t.Detour(), ",")}
+}
+
+// factorText writes a detour factor with up to three decimals: "1,5".
+func factorText(f float64, sep string) string {
+	return strings.Replace(strconv.FormatFloat(f, 'f', -1, 64), ".", sep, 1)
 }
 
 // kmRateField writes r as the form takes it: "0,30"; "" for none.
@@ -79,6 +88,8 @@ type rateRow struct {
 	From, Key, Name                                 string
 	Car, Motorbike, Bicycle, EBike, Passenger       string
 	RaisedCar, RaisedRule, Cap, Source              string
+	Exclusion                                       int
+	Detour                                          string
 	CapRaised, DTicket, Current, Started, Deletable bool
 }
 
@@ -91,7 +102,8 @@ func toRateRow(t accounting.RateTable, key string, current string) rateRow {
 	}
 	r := rateRow{Key: key, Name: t.Name, Car: show(t.Car), Motorbike: show(t.Motorbike), Bicycle: show(t.Bicycle),
 		EBike: show(t.EBike), Passenger: show(t.Passenger), RaisedCar: show(t.RaisedCar), RaisedRule: t.RaisedRule,
-		Cap: "–", Source: t.Source, CapRaised: t.CapRaised, DTicket: t.DTicket, Current: t.Name == current}
+		Cap: "–", Source: t.Source, CapRaised: t.CapRaised, DTicket: t.DTicket, Current: t.Name == current,
+		Exclusion: t.Exclusion(), Detour: factorText(t.Detour(), ",")}
 	if t.PerTripCap > 0 {
 		r.Cap = t.PerTripCap.String()
 	}
@@ -159,7 +171,8 @@ func (h *Handler) pageRatesAdd(c *gin.Context) {
 		Motorbike: c.PostForm("motorbike"), Bicycle: c.PostForm("bicycle"), EBike: c.PostForm("ebike"),
 		Passenger: c.PostForm("passenger"), RaisedCar: c.PostForm("raised_car"), RaisedRule: c.PostForm("raised_rule"),
 		PerTripCap: c.PostForm("per_trip_cap"), Source: c.PostForm("source"),
-		CapRaised: c.PostForm("cap_raised") == "1", DTicket: c.PostForm("dticket") == "1"}
+		CapRaised: c.PostForm("cap_raised") == "1", DTicket: c.PostForm("dticket") == "1",
+		ExclusionMonths: c.PostForm("exclusion_months"), DetourFactor: c.PostForm("detour_factor")}
 	_, err := h.Svc.AddTravelRates(c.Request.Context(), sessionUser(c).Scope(), f.input())
 	switch domain.ErrorCode(err) {
 	case "":
@@ -199,13 +212,18 @@ type ratesJSON struct {
 	CapRaised  bool   `json:"cap_raised"`
 	DTicket    bool   `json:"dticket"`
 	Source     string `json:"source"`
+	// ExclusionMonths: claims lapse this many months after the trip (0 on
+	// input: six); DetourFactor: routes longer than the straight line × it
+	// are flagged ("" on input: 1.5).
+	ExclusionMonths int    `json:"exclusion_months"`
+	DetourFactor    string `json:"detour_factor"`
 }
 
 func toRatesJSON(t accounting.RateTable, validFrom string) ratesJSON {
 	return ratesJSON{ValidFrom: validFrom, Name: t.Name, Car: kmRateJSON(t.Car), Motorbike: kmRateJSON(t.Motorbike),
 		Bicycle: kmRateJSON(t.Bicycle), EBike: kmRateJSON(t.EBike), Passenger: kmRateJSON(t.Passenger),
 		RaisedCar: kmRateJSON(t.RaisedCar), RaisedRule: t.RaisedRule, PerTripCap: capField(t.PerTripCap, "."),
-		CapRaised: t.CapRaised, DTicket: t.DTicket, Source: t.Source}
+		CapRaised: t.CapRaised, DTicket: t.DTicket, Source: t.Source, ExclusionMonths: t.Exclusion(), DetourFactor: factorText(t.Detour(), ".")}
 }
 
 // rateHistoryJSON is the answer of GET /api/v1/settings/rates.
@@ -237,7 +255,10 @@ func (h *Handler) apiRatesAdd(c *gin.Context) {
 	}
 	f := ratesForm{ValidFrom: in.ValidFrom, Name: in.Name, Car: in.Car, Motorbike: in.Motorbike, Bicycle: in.Bicycle,
 		EBike: in.EBike, Passenger: in.Passenger, RaisedCar: in.RaisedCar, RaisedRule: in.RaisedRule,
-		PerTripCap: in.PerTripCap, Source: in.Source, CapRaised: in.CapRaised, DTicket: in.DTicket}
+		PerTripCap: in.PerTripCap, Source: in.Source, CapRaised: in.CapRaised, DTicket: in.DTicket, DetourFactor: in.DetourFactor}
+	if in.ExclusionMonths != 0 {
+		f.ExclusionMonths = strconv.Itoa(in.ExclusionMonths)
+	}
 	r, err := h.Svc.AddTravelRates(c.Request.Context(), sessionUser(c).Scope(), f.input())
 	if err != nil {
 		h.apiError(c, err)

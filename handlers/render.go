@@ -157,6 +157,7 @@ var formFields = map[string][]formField{
 		{"valid_from", "f-valid_from"}, {"name", "f-name"}, {"source", "f-source"}, {"car", "f-car"},
 		{"motorbike", "f-motorbike"}, {"bicycle", "f-bicycle"}, {"ebike", "f-ebike"}, {"passenger", "f-passenger"},
 		{"per_trip_cap", "f-per_trip_cap"}, {"raised_car", "f-raised_car"}, {"raised_rule", "f-raised_rule"},
+		{"exclusion_months", "f-exclusion_months"}, {"detour_factor", "f-detour_factor"},
 	},
 	"me": {
 		{"until", "f-until"},

@@ -16,10 +16,11 @@ import (
 	"lotse/mail"
 )
 
-// ClaimReminderAfter is when a finished assignment without a travel claim gets
-// its reminder: in the fifth month, before the six-month exclusion period
-// ends.
-const ClaimReminderAfter = 4 * 30 * 24 * time.Hour
+// ClaimReminderLead is how long before the exclusion period ends a finished
+// assignment without a travel claim gets its reminder: with the usual six
+// months, in the fifth month. The period is the one of the tenant's rate
+// table on the day the assignment ended.
+const ClaimReminderLead = 60 * 24 * time.Hour
 
 // previousMonth returns the Berlin calendar month before the one now is in, as its
 // first instant and the first instant of the next.
@@ -344,7 +345,9 @@ func (s *Service) RemindUnclaimedTrips(ctx context.Context, now time.Time) (int,
 				continue
 			}
 			ended := m.AnsweredAt
-			if age := now.Sub(ended); age < ClaimReminderAfter || accounting.Lapsed(ended, now, accounting.DefaultExclusionMonths) {
+			months := exclusionOn(t, ended.In(berlin()))
+			deadline := accounting.ClaimDeadline(ended.In(berlin()), months)
+			if now.Before(deadline.Add(-ClaimReminderLead)) || accounting.Lapsed(ended.In(berlin()), now.In(berlin()), months) {
 				continue
 			}
 			v, err := s.Store.VolunteerForLink(ctx, m.Volunteer)
@@ -358,7 +361,6 @@ func (s *Service) RemindUnclaimedTrips(ctx context.Context, now time.Time) (int,
 			if err != nil {
 				continue
 			}
-			deadline := accounting.ClaimDeadline(ended.In(berlin()), accounting.DefaultExclusionMonths)
 			data := claimReminderData(v.Name, r.Title, deadline, s.BaseURL+"/me/login")
 			queued, err := s.queueMailOnce(ctx, t.ID, "claim_reminder:"+m.ID, v.Email, v.Locale, "claim_reminder", data)
 			if err != nil {

@@ -3,7 +3,9 @@ package service
 import (
 	"context"
 	"errors"
+	"math"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -50,7 +52,8 @@ func TableOf(r domain.TravelRates) accounting.RateTable {
 	return accounting.RateTable{Name: r.Name, ValidFrom: from, Car: accounting.KmRate(r.Car),
 		Motorbike: accounting.KmRate(r.Motorbike), Bicycle: accounting.KmRate(r.Bicycle), EBike: accounting.KmRate(r.EBike),
 		Passenger: accounting.KmRate(r.Passenger), PerTripCap: accounting.Money(r.PerTripCapCents), CapRaised: r.CapRaised,
-		RaisedCar: accounting.KmRate(r.RaisedCar), RaisedRule: r.RaisedRule, DTicket: r.DTicket, Source: r.Source}
+		RaisedCar: accounting.KmRate(r.RaisedCar), RaisedRule: r.RaisedRule, DTicket: r.DTicket, Source: r.Source,
+		ExclusionMonths: r.ExclusionMonths, DetourFactor: float64(r.DetourPerMille) / 1000}
 }
 
 // RateHistory is a tenant's travel-cost rules as the rates page shows them.
@@ -106,6 +109,7 @@ type RatesInput struct {
 	ValidFrom, Name                                      string
 	Car, Motorbike, Bicycle, EBike, Passenger, RaisedCar string
 	RaisedRule, PerTripCap, Source                       string
+	ExclusionMonths, DetourFactor                        string // "6", "1,5"; empty: the defaults
 	CapRaised, DTicket                                   bool
 }
 
@@ -203,6 +207,21 @@ func checkRates(t *domain.Tenant, in RatesInput, today time.Time) (*domain.Trave
 			r.PerTripCapCents = int64(m)
 		}
 	}
+	if v := strings.TrimSpace(in.ExclusionMonths); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > accounting.MaxExclusionMonths {
+			fe.Add("exclusion_months", "field.rates.exclusion")
+		}
+		r.ExclusionMonths = n
+	}
+	if v := strings.TrimSpace(in.DetourFactor); v != "" {
+		f, err := strconv.ParseFloat(strings.Replace(v, ",", ".", 1), 64)
+		if err != nil || f < 1 || f > accounting.MaxDetourFactor {
+			fe.Add("detour_factor", "field.rates.detour")
+		} else {
+			r.DetourPerMille = int(math.Round(f * 1000))
+		}
+	}
 	if len(fe) > 0 {
 		return nil, fe.Err()
 	}
@@ -255,4 +274,26 @@ func (s *Service) DeleteTravelRates(ctx context.Context, sc domain.Scope, validF
 	s.tenants.forget(sc.Tenant)
 	s.audit(ctx, sc, "tenant.rates.delete", "tenant", sc.Tenant, []string{"rates"})
 	return nil
+}
+
+// exclusionOn returns the exclusion period, in months, of the tenant's table
+// in force on day.
+func exclusionOn(t *domain.Tenant, day time.Time) int {
+	table, err := ratesOf(t).At(day)
+	if err != nil {
+		return accounting.DefaultExclusionMonths
+	}
+	return table.Exclusion()
+}
+
+// ClaimableSince returns the first trip day volunteer v may still claim
+// today under the exclusion period of the tenant's table in force now, for
+// the claim form's date picker (the service checks each trip's own table).
+func (s *Service) ClaimableSince(ctx context.Context, v *domain.Volunteer) time.Time {
+	today := s.Now().In(berlin())
+	months := accounting.DefaultExclusionMonths
+	if t, err := s.cachedTenant(ctx, v.Tenant); err == nil {
+		months = exclusionOn(t, today)
+	}
+	return today.AddDate(0, -months, 0)
 }

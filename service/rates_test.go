@@ -3,11 +3,14 @@ package service_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"lotse/domain"
+	"lotse/geo"
 	"lotse/service"
 )
 
@@ -228,5 +231,55 @@ func TestDTicket(t *testing.T) {
 	}
 	if _, err := svc.SubmitClaim(ctx, v, service.ClaimInput{Request: req, Trips: []service.TripInput{trip("2026-11-21", "5,00")}}); domain.FieldsOf(err)["trips[0].mode"] != "field.claim.dticket_not_paid" {
 		t.Errorf("table without ticket: %v", err)
+	}
+}
+
+// TestTravelRatesChecks: a table's exclusion period and detour factor apply
+// to the trips of its days; bad values are refused at their fields.
+func TestTravelRatesChecks(t *testing.T) {
+	ctx := context.Background()
+	svc, tn := newTestService(t)
+	now := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
+	svc.Now = func() time.Time { return now }
+	admin := domain.Scope{Tenant: tn.ID, Role: domain.RoleAdmin}
+	for in, want := range map[[2]string]map[string]string{
+		{"0", ""}:     {"exclusion_months": "field.rates.exclusion"},
+		{"37", "0,9"}: {"exclusion_months": "field.rates.exclusion", "detour_factor": "field.rates.detour"},
+		{"drei", "x"}: {"exclusion_months": "field.rates.exclusion", "detour_factor": "field.rates.detour"},
+		{"", "5,5"}:   {"detour_factor": "field.rates.detour"},
+	} {
+		_, err := svc.AddTravelRates(ctx, admin, service.RatesInput{ValidFrom: "2026-06-01", Name: "x", Car: "0,30",
+			ExclusionMonths: in[0], DetourFactor: in[1]})
+		if got := domain.FieldsOf(err); len(got) != len(want) || got["exclusion_months"] != want["exclusion_months"] || got["detour_factor"] != want["detour_factor"] {
+			t.Errorf("%v: %v, want %v", in, got, want)
+		}
+	}
+	r, err := svc.AddTravelRates(ctx, admin, service.RatesInput{ValidFrom: "2026-06-01", Name: "Kurze Frist", Car: "0,30",
+		ExclusionMonths: "3", DetourFactor: "1,05"})
+	if err != nil || r.ExclusionMonths != 3 || r.DetourPerMille != 1050 {
+		t.Fatalf("add: %+v %v", r, err)
+	}
+	v, req := claimant(t, svc, tn)
+	// 15 July + 3 months = 15 October: lapsed under this table, though six months would allow it.
+	_, err = svc.SubmitClaim(ctx, v, service.ClaimInput{Request: req, Trips: []service.TripInput{
+		{Date: "2026-07-15", From: "79539", To: "79650", Km: "10", Mode: "car", Purpose: "Amt"}}})
+	if domain.FieldsOf(err)["trips[0].date"] != "field.claim.lapsed" {
+		t.Errorf("three-month period: %v", err)
+	}
+	// A route 20 % longer than the straight line is flagged at factor
+	// 1,05, though the default 1,5 would let it pass; 3 % longer is not.
+	a, _ := svc.Geo.Lookup("79539")
+	z, _ := svc.Geo.Lookup("79650")
+	straight := geo.Distance(a.Point, z.Point)
+	km := func(f float64) string { return strings.Replace(fmt.Sprintf("%.1f", straight*f), ".", ",", 1) }
+	c, err := svc.SubmitClaim(ctx, v, service.ClaimInput{Request: req, Trips: []service.TripInput{
+		{Date: "2026-11-20", From: "79539", To: "79650", Km: km(1.2), Mode: "car", Purpose: "Umweg"},
+		{Date: "2026-11-20", From: "79539", To: "79650", Km: km(1.03), Mode: "car", Purpose: "direkt"}}})
+	if err != nil || !c.Trips[0].Detour || c.Trips[1].Detour {
+		t.Fatalf("detour at 1,05 over %.1f km: %+v %v", straight, c, err)
+	}
+	h, err := svc.RateHistory(ctx, admin)
+	if err != nil || h.Tables[0].Table.Exclusion() != 3 || h.Tables[0].Table.Detour() != 1.05 {
+		t.Errorf("history %+v %v", h, err)
 	}
 }

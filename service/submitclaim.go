@@ -103,6 +103,7 @@ func (s *Service) priceTrip(fe domain.FieldErrors, prefix string, in TripInput, 
 		Mode: strings.TrimSpace(in.Mode), Passengers: in.Passengers, Purpose: domain.CleanText(in.Purpose),
 		RaisedReason: domain.CleanText(in.RaisedReason)}
 	day, err := time.ParseInLocation(time.DateOnly, t.Date, berlin())
+	table, terr := rates.At(day) // the rules of the trip's day: its exclusion period and detour factor
 	switch {
 	case t.Date == "":
 		fe.Add(prefix+"date", "field.required")
@@ -110,7 +111,7 @@ func (s *Service) priceTrip(fe domain.FieldErrors, prefix string, in TripInput, 
 		fe.Add(prefix+"date", "field.date.invalid")
 	case day.After(today):
 		fe.Add(prefix+"date", "field.date.future")
-	case accounting.Lapsed(day, today, accounting.DefaultExclusionMonths):
+	case terr == nil && accounting.Lapsed(day, today, table.Exclusion()):
 		fe.Add(prefix+"date", "field.claim.lapsed")
 	}
 	for field, v := range map[string]string{"from": t.From, "to": t.To} {
@@ -171,7 +172,7 @@ func (s *Service) priceTrip(fe domain.FieldErrors, prefix string, in TripInput, 
 	if a, ok := s.Geo.Lookup(t.From); ok {
 		if z, ok := s.Geo.Lookup(t.To); ok && dist > 0 {
 			straight := accounting.Distance(math.Round(geo.Distance(a.Point, z.Point) * 1000))
-			t.Detour = accounting.Detour(dist, straight, accounting.DefaultDetourFactor)
+			t.Detour = accounting.Detour(dist, straight, table.Detour())
 		}
 	}
 	return t, true

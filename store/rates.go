@@ -24,6 +24,8 @@ type travelRatesDoc struct {
 	PerTripCapCents int64         `bson:"per_trip_cap_cents"`
 	CapRaised       bool          `bson:"cap_raised"`
 	DTicket         bool          `bson:"dticket"`
+	ExclusionMonths int           `bson:"exclusion_months,omitempty"`
+	DetourPerMille  int           `bson:"detour_per_mille,omitempty"`
 	Source          string        `bson:"source,omitempty"`
 	CreatedBy       bson.ObjectID `bson:"created_by"`
 	CreatedAt       time.Time     `bson:"created_at"`
@@ -35,7 +37,7 @@ func ratesToDocs(rs []domain.TravelRates) []travelRatesDoc {
 		out[i] = travelRatesDoc{ValidFrom: r.ValidFrom, Name: r.Name, Car: r.Car, Motorbike: r.Motorbike,
 			Bicycle: r.Bicycle, EBike: r.EBike, Passenger: r.Passenger, RaisedCar: r.RaisedCar, RaisedRule: r.RaisedRule,
 			PerTripCapCents: r.PerTripCapCents, CapRaised: r.CapRaised, DTicket: r.DTicket, Source: r.Source,
-			CreatedBy: oid(r.CreatedBy), CreatedAt: r.CreatedAt}
+			ExclusionMonths: r.ExclusionMonths, DetourPerMille: r.DetourPerMille, CreatedBy: oid(r.CreatedBy), CreatedAt: r.CreatedAt}
 	}
 	return out
 }
@@ -46,7 +48,7 @@ func ratesOfDocs(ds []travelRatesDoc) []domain.TravelRates {
 		out = append(out, domain.TravelRates{ValidFrom: d.ValidFrom, Name: d.Name, Car: d.Car, Motorbike: d.Motorbike,
 			Bicycle: d.Bicycle, EBike: d.EBike, Passenger: d.Passenger, RaisedCar: d.RaisedCar, RaisedRule: d.RaisedRule,
 			PerTripCapCents: d.PerTripCapCents, CapRaised: d.CapRaised, DTicket: d.DTicket, Source: d.Source,
-			CreatedBy: did(d.CreatedBy), CreatedAt: d.CreatedAt})
+			ExclusionMonths: d.ExclusionMonths, DetourPerMille: d.DetourPerMille, CreatedBy: did(d.CreatedBy), CreatedAt: d.CreatedAt})
 	}
 	return out
 }

@@ -35,7 +35,7 @@ var knownUnused = []string{
 
 // rateFields are the text inputs of the rates page (rate-input).
 var rateFields = []string{"valid_from", "name", "source", "car", "motorbike", "bicycle", "ebike", "passenger",
-	"per_trip_cap", "raised_car", "raised_rule"}
+	"per_trip_cap", "raised_car", "raised_rule", "exclusion_months", "detour_factor"}
 
 // dynamicKeys lists, for each prefix a template completes at run time with
 // {{t (print "prefix." value)}}, every value it can be completed with.
