@@ -160,6 +160,24 @@ func WritePayoutOrder(w io.Writer, o PayoutOrder) error {
 // WriteStatement writes a volunteer's statement as PDF.
 func WriteStatement(w io.Writer, s Statement) error {
 	d := newPDF("Abrechnung " + s.Period)
+	d.statement(s)
+	return d.Output(w)
+}
+
+// WriteStatements writes the statements of a payout batch as one PDF, each
+// volunteer's on a page of its own, for letters to those without mail.
+func WriteStatements(w io.Writer, title string, ss []Statement) error {
+	d := newPDF(title)
+	for i, s := range ss {
+		if i > 0 {
+			d.AddPage()
+		}
+		d.statement(s)
+	}
+	return d.Output(w)
+}
+
+func (d *pdfDoc) statement(s Statement) {
 	d.text(16, "B", "Ihre Abrechnung")
 	d.text(10, "", s.Tenant)
 	d.Ln(4)
@@ -174,7 +192,6 @@ func WriteStatement(w io.Writer, s Statement) error {
 	d.Ln(8)
 	d.text(8, "", "Fahrtkosten sind Auslagenersatz und kein Einkommen. Aufwandsentschädigungen sind bis zu den "+
 		"jährlichen Freibeträgen (§ 3 Nr. 26, 26a EStG) steuerfrei; bewahren Sie diese Abrechnung auf.")
-	return d.Output(w)
 }
 
 // NoCostCentre is how a summary names the group of municipalities without a

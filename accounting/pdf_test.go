@@ -71,6 +71,36 @@ func TestWriteStatement(t *testing.T) {
 	}
 }
 
+// TestWriteStatements: one page per volunteer, in order, each with its
+// own lines and sum.
+func TestWriteStatements(t *testing.T) {
+	ss := []Statement{
+		{Tenant: "Landkreis Lörrach", Volunteer: "Jörg Groß", Period: "Auszahlung Nr. 7", IBAN: "DE02 **** 13 46",
+			Lines: []StatementLine{{Date: "03.02.2026", Text: "Fahrtkosten 2026-02", Amount: Euros(2, 46)}}},
+		{Tenant: "Landkreis Lörrach", Volunteer: "Ayşe Yılmaz", Period: "Auszahlung Nr. 7", IBAN: "DE89 **** 30 00",
+			Lines: []StatementLine{{Date: "10.02.2026", Text: "Fahrtkosten 2026-02", Amount: Euros(14, 90)},
+				{Date: "11.02.2026", Text: "Storno Fahrtkosten 2026-01", Amount: -Euros(4, 0)}}},
+	}
+	var b bytes.Buffer
+	if err := WriteStatements(&b, "Auszahlungsmitteilungen Nr. 7", ss); err != nil {
+		t.Fatal(err)
+	}
+	pages := strings.Split(strings.TrimRight(pdfText(t, b.Bytes()), "\f\n"), "\f")
+	if len(pages) != 2 {
+		t.Fatalf("%d pages, want 2", len(pages))
+	}
+	for i, want := range [][]string{{"Jörg Groß", "2,46 €"}, {"Ayşe Yılmaz", "14,90 €", "-4,00 €", "10,90 €"}} {
+		for _, w := range want {
+			if !strings.Contains(pages[i], w) {
+				t.Errorf("page %d lacks %q:\n%s", i+1, w, pages[i])
+			}
+		}
+	}
+	if strings.Contains(pages[0], "Yılmaz") {
+		t.Error("the second volunteer is on the first page")
+	}
+}
+
 // TestWriteMonthSummary: groups per cost centre with their subtotals, the
 // group without one, grand totals per kind, umlauts as written.
 func TestWriteMonthSummary(t *testing.T) {

@@ -142,10 +142,12 @@ const (
 	PayoutDATEV   = "datev.csv"
 	PayoutCSV     = "export.csv"
 	PayoutOrder   = "anordnung.pdf" // the Auszahlungsanordnung with both sign-offs
+	// PayoutStatements is each paid volunteer's Auszahlungsmitteilung, a page each.
+	PayoutStatements = "mitteilungen.pdf"
 )
 
 // PayoutFileNames lists a batch's files in the order pages show them.
-var PayoutFileNames = []string{PayoutPain001, PayoutDATEV, PayoutCSV, PayoutOrder}
+var PayoutFileNames = []string{PayoutPain001, PayoutDATEV, PayoutCSV, PayoutOrder, PayoutStatements}
 
 // PayoutDownload records one download of a batch's file.
 type PayoutDownload struct {

@@ -261,6 +261,7 @@ func authzTable() []authzRow {
 		{method: "GET", route: "/payouts/:id/datev.csv", setup: authzPayout, want: payoutRead},
 		{method: "GET", route: "/payouts/:id/export.csv", setup: authzPayout, want: payoutRead},
 		{method: "GET", route: "/payouts/:id/anordnung.pdf", setup: authzPayout, want: payoutRead},
+		{method: "GET", route: "/payouts/:id/mitteilungen.pdf", setup: authzPayout, want: payoutRead},
 		{method: "GET", route: "/api/v1/payouts", want: [nCallers]int{unauth, unauth, ok, forbidden, ok, forbidden, ok}},
 		{method: "POST", route: "/api/v1/payouts", each: authzReleased, json: `{}`,
 			want: [nCallers]int{unauth, unauth, created, forbidden, forbidden, forbidden, forbidden}},
@@ -269,6 +270,7 @@ func authzTable() []authzRow {
 		{method: "GET", route: "/api/v1/payouts/:id/datev.csv", setup: authzPayout, want: payoutReadAPI},
 		{method: "GET", route: "/api/v1/payouts/:id/export.csv", setup: authzPayout, want: payoutReadAPI},
 		{method: "GET", route: "/api/v1/payouts/:id/anordnung.pdf", setup: authzPayout, want: payoutReadAPI},
+		{method: "GET", route: "/api/v1/payouts/:id/mitteilungen.pdf", setup: authzPayout, want: payoutReadAPI},
 
 		// Rates: admins add and delete their tenant's tables; accountants
 		// read them. Each caller adds under its own name and day; each

@@ -578,6 +578,12 @@ func (s *Service) payoutFiles(t *domain.Tenant, p *domain.Payout, paid []*payout
 		return nil, err
 	}
 	files[domain.PayoutOrder] = []byte(order.String())
+	var notes strings.Builder
+	if err := accounting.WriteStatements(&notes, fmt.Sprintf("Auszahlungsmitteilungen Nr. %d", p.Seq),
+		payoutStatements(t, p, paid, payees)); err != nil {
+		return nil, err
+	}
+	files[domain.PayoutStatements] = []byte(notes.String())
 	p.Files = nil
 	for _, name := range domain.PayoutFileNames {
 		body, ok := files[name]
@@ -596,6 +602,8 @@ var payoutContentTypes = map[string]string{
 	domain.PayoutDATEV:   "text/csv; charset=windows-1252",
 	domain.PayoutCSV:     "text/csv; charset=utf-8",
 	domain.PayoutOrder:   "application/pdf",
+	// PayoutStatements is a PDF too.
+	domain.PayoutStatements: "application/pdf",
 }
 
 func payoutFilename(name string, seq int) string {
@@ -606,6 +614,8 @@ func payoutFilename(name string, seq int) string {
 		return fmt.Sprintf("EXTF_Lotse_Auszahlung_%06d.csv", seq) // DATEV expects the EXTF_ prefix
 	case domain.PayoutOrder:
 		return fmt.Sprintf("Auszahlungsanordnung_%06d.pdf", seq)
+	case domain.PayoutStatements:
+		return fmt.Sprintf("Auszahlungsmitteilungen_%06d.pdf", seq)
 	}
 	return fmt.Sprintf("Lotse_Auszahlung_%06d.csv", seq)
 }
@@ -711,4 +721,22 @@ func payoutOrder(t *domain.Tenant, p *domain.Payout, paid []*payoutGroup, payees
 		o.Items = append(o.Items, it)
 	}
 	return o
+}
+
+// payoutStatements is each paid volunteer's statement of the batch (the
+// Auszahlungsmitteilung): their claims in it, reversals netted, the account
+// the money goes to, for letters to volunteers who read no mail.
+func payoutStatements(t *domain.Tenant, p *domain.Payout, paid []*payoutGroup, payees map[domain.ID]store.Payee) []accounting.Statement {
+	period := fmt.Sprintf("Auszahlung Nr. %d vom %s", p.Seq, p.ExecutionDate.Format("02.01.2006"))
+	out := make([]accounting.Statement, 0, len(paid))
+	for _, g := range paid {
+		pe := payees[g.volunteer]
+		st := accounting.Statement{Tenant: t.Name, Volunteer: pe.Name, Period: period, IBAN: accounting.MaskIBAN(pe.IBAN)}
+		for _, c := range g.claims {
+			st.Lines = append(st.Lines, accounting.StatementLine{Date: c.SubmittedAt.In(berlin()).Format("02.01.2006"),
+				Text: kindLabel(c) + " " + claimPeriod(c), Amount: accounting.Money(c.AmountCents)})
+		}
+		out = append(out, st)
+	}
+	return out
 }

@@ -18,6 +18,7 @@ import (
 
 	"golang.org/x/text/encoding/charmap"
 
+	"lotse/accounting"
 	"lotse/domain"
 	"lotse/service"
 )
@@ -243,6 +244,20 @@ func TestCreatePayout(t *testing.T) {
 		!strings.Contains(text, "Sachlich richtig: kasse-p1@example.org") || !strings.Contains(text, "Rechnerisch richtig: kasse-p2@example.org") {
 		t.Errorf("Auszahlungsanordnung:\n%s", text)
 	}
+	// The Auszahlungsmitteilungen: a page per paid volunteer, with their sum.
+	_, notes, err := svc.PayoutDownload(ctx, f.a2, p.ID, domain.PayoutStatements)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pages := strings.Split(strings.TrimRight(pdfToText(t, notes), "\f\n"), "\f")
+	if len(pages) != len(p.Transfers) || !strings.Contains(pages[0], "Auszahlung Nr. 1") {
+		t.Errorf("%d pages for %d transfers:\n%s", len(pages), len(p.Transfers), strings.Join(pages, "\n---\n"))
+	}
+	for i, tr := range p.Transfers {
+		if i < len(pages) && !strings.Contains(pages[i], accounting.Money(tr.AmountCents).String()) {
+			t.Errorf("page %d lacks the transfer's %s:\n%s", i+1, accounting.Money(tr.AmountCents), pages[i])
+		}
+	}
 	if _, _, err := svc.PayoutDownload(ctx, f.admin, p.ID, domain.PayoutPain001); err != nil {
 		t.Fatal(err)
 	}
@@ -250,11 +265,11 @@ func TestCreatePayout(t *testing.T) {
 		t.Errorf("a coordinator downloads: %v", err)
 	}
 	again, _ := svc.Payout(ctx, f.a1, p.ID)
-	if d, ok := again.FirstDownload(domain.PayoutPain001); !ok || d.By != f.a2.User || len(again.Downloads) != 5 {
+	if d, ok := again.FirstDownload(domain.PayoutPain001); !ok || d.By != f.a2.User || len(again.Downloads) != 6 {
 		t.Errorf("downloads: %+v", again.Downloads)
 	}
-	if n := len(auditActions(t, svc, f.tn)["payout.download"]); n != 5 {
-		t.Errorf("%d download audits, want 5", n)
+	if n := len(auditActions(t, svc, f.tn)["payout.download"]); n != 6 {
+		t.Errorf("%d download audits, want 6", n)
 	}
 
 	// pain.001: schema-valid, one transfer per volunteer with the net.

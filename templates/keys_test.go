@@ -66,7 +66,7 @@ func dynamicKeys(tr *templates.Translator) map[string][]string {
 			"allowance_account", "contra_account"},
 		"payout.hint.": {"debtor_name", "iban", "bic", "consultant", "client", "account_length", "travel_account",
 			"allowance_account", "contra_account"},
-		"payout.file.":       {domain.PayoutPain001, domain.PayoutDATEV, domain.PayoutCSV},
+		"payout.file.":       domain.PayoutFileNames,
 		"payout.rate_table.": domain.RateTables,
 		"rates.field.":       rateFields,
 		"rates.hint.":        rateFields,
