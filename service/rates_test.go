@@ -17,18 +17,8 @@ import (
 // claimant seeds a volunteer with an accepted assignment to claim trips on.
 func claimant(t *testing.T, svc *service.Service, tn *domain.Tenant) (*domain.Volunteer, domain.ID) {
 	t.Helper()
-	ctx := context.Background()
-	sc := domain.Scope{Tenant: tn.ID, Role: domain.RoleAdmin}
-	v := seedVolunteer(t, svc, tn, "anna", "08336050", "79539", domain.VolunteerActive, false, []string{"authority_accompaniment"})
-	r := seedRequest(t, svc, tn, "Ausländerbehörde", "authority_accompaniment", "08336050", "79539")
-	proposalFor(t, svc, sc, r)
-	if _, err := svc.ApproveMatch(ctx, sc, r.ID, v.ID, service.Decision{}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := svc.RespondToOffer(ctx, offerLink(t, svc, tn, r.ID, v.ID), true, ""); err != nil {
-		t.Fatal(err)
-	}
-	return v, r.ID
+	v := seedVolunteer(t, svc, tn, "anna", "08336050", "79539", domain.VolunteerActive, false, []string{"housing_search"})
+	return v, assigned(t, svc, tn, seedCoordinator(t, svc, tn), v, "Wohnungssuche").ID
 }
 
 // TestTravelRates: an admin adds the tenant's own dated table; trips are
