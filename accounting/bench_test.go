@@ -2,6 +2,7 @@ package accounting
 
 import (
 	"bytes"
+	"fmt"
 	"testing"
 )
 
@@ -70,4 +71,26 @@ func BenchmarkTripAmount(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// BenchmarkWriteStatements: the Auszahlungsmitteilungen of a batch of 2,000
+// volunteers with five claims each, a page each.
+func BenchmarkWriteStatements(b *testing.B) {
+	ss := make([]Statement, 2000)
+	for i := range ss {
+		ss[i] = Statement{Tenant: "Landkreis Lörrach", Volunteer: fmt.Sprintf("Ayşe Yılmaz %d", i), Period: "Auszahlung Nr. 7 vom 16.03.2026",
+			IBAN: "DE89 **** **** **** **30 00"}
+		for j := range 5 {
+			ss[i].Lines = append(ss[i].Lines, StatementLine{Date: "10.02.2026", Text: "Fahrtkosten 2026-02", Amount: Money(1000 + j)})
+		}
+	}
+	var size int
+	for b.Loop() {
+		var buf bytes.Buffer
+		if err := WriteStatements(&buf, "Auszahlungsmitteilungen Nr. 7", ss); err != nil {
+			b.Fatal(err)
+		}
+		size = buf.Len()
+	}
+	b.ReportMetric(float64(size)/1024, "KiB")
 }
