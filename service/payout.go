@@ -529,7 +529,7 @@ func (s *Service) payoutFiles(t *domain.Tenant, p *domain.Payout, paid []*payout
 		if g.net > 0 {
 			e2e = fmt.Sprintf("L%d-%s", p.Seq, g.volunteer.Hex())
 			batch.Transfers = append(batch.Transfers, accounting.Transfer{EndToEndID: e2e, Amount: accounting.Money(g.net),
-				Creditor: accounting.Party{Name: pe.Holder, IBAN: pe.IBAN}, Remittance: remittance(p.Seq, g.claims)})
+				Creditor: accounting.Party{Name: pe.Holder, IBAN: pe.IBAN, Address: s.payeeAddress(pe)}, Remittance: remittance(p.Seq, g.claims)})
 			p.Transfers = append(p.Transfers, domain.PayoutTransfer{Volunteer: g.volunteer, EndToEndID: e2e, AmountCents: g.net, Claims: g.ids()})
 			p.TotalCents += g.net
 		}
@@ -739,4 +739,16 @@ func payoutStatements(t *domain.Tenant, p *domain.Payout, paid []*payoutGroup, p
 		out = append(out, st)
 	}
 	return out
+}
+
+// payeeAddress is the creditor's structured address as far as Lotse knows
+// it: post code and town from the gazetteer, country DE. Lotse keeps no
+// street (data minimisation); SEPA's structured address needs only town and
+// country. Unknown post codes give no address, which the EEA allows.
+func (s *Service) payeeAddress(pe store.Payee) accounting.Address {
+	place, ok := s.Geo.Lookup(pe.PLZ)
+	if !ok || len(place.Names) == 0 {
+		return accounting.Address{}
+	}
+	return accounting.Address{PostCode: place.PLZ, Town: place.Names[0], Country: "DE"}
 }

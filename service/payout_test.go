@@ -280,11 +280,14 @@ func TestCreatePayout(t *testing.T) {
 	xmllint(t, xmlFile)
 	var doc struct {
 		Txs []struct {
-			E2E  string `xml:"PmtId>EndToEndId"`
-			Amt  string `xml:"Amt>InstdAmt"`
-			Name string `xml:"Cdtr>Nm"`
-			IBAN string `xml:"CdtrAcct>Id>IBAN"`
-			Ustr string `xml:"RmtInf>Ustrd"`
+			E2E   string `xml:"PmtId>EndToEndId"`
+			Amt   string `xml:"Amt>InstdAmt"`
+			Name  string `xml:"Cdtr>Nm"`
+			IBAN  string `xml:"CdtrAcct>Id>IBAN"`
+			Ustr  string `xml:"RmtInf>Ustrd"`
+			PstCd string `xml:"Cdtr>PstlAdr>PstCd"`
+			Town  string `xml:"Cdtr>PstlAdr>TwnNm"`
+			Ctry  string `xml:"Cdtr>PstlAdr>Ctry"`
 		} `xml:"CstmrCdtTrfInitn>PmtInf>CdtTrfTxInf"`
 		Dbtr string `xml:"CstmrCdtTrfInitn>PmtInf>DbtrAcct>Id>IBAN"`
 		Date string `xml:"CstmrCdtTrfInitn>PmtInf>ReqdExctnDt>Dt"`
@@ -296,6 +299,9 @@ func TestCreatePayout(t *testing.T) {
 		t.Fatalf("pain.001: %+v", doc)
 	}
 	tx := doc.Txs[0]
+	if tx.PstCd != "79539" || tx.Town != "Loerrach" || tx.Ctry != "DE" {
+		t.Errorf("creditor address %q %q %q, want 79539 Loerrach DE (structured, from the gazetteer)", tx.PstCd, tx.Town, tx.Ctry)
+	}
 	if tx.Amt != "42.60" || tx.Name != "Anna Weiss" || tx.E2E != "L1-"+f.anna.ID.Hex() ||
 		!strings.Contains(tx.Ustr, "2026-03") || !strings.Contains(tx.Ustr, f.claims["anna1"].ID.Hex()[16:]) {
 		t.Errorf("Anna's transfer: %+v", tx)

@@ -61,6 +61,7 @@ func (s *Store) SetPayoutSettings(ctx context.Context, tenant domain.ID, p *doma
 // Payee is what a payout needs of a volunteer: the bank details.
 type Payee struct {
 	Name, IBAN, Holder string
+	PLZ                string // for the creditor's structured address (post code and town)
 }
 
 // Payees returns the bank details of the tenant's volunteers among ids:
@@ -71,7 +72,7 @@ func (s *Store) Payees(ctx context.Context, tenant domain.ID, ids []domain.ID) (
 		want[oid(id)] = true
 	}
 	cur, err := s.volunteers.Find(ctx, bson.D{{Key: "tenant_id", Value: oid(tenant)}},
-		options.Find().SetProjection(bson.D{{Key: "name", Value: 1}, {Key: "bank_iban", Value: 1}, {Key: "bank_holder", Value: 1}}))
+		options.Find().SetProjection(bson.D{{Key: "name", Value: 1}, {Key: "bank_iban", Value: 1}, {Key: "bank_holder", Value: 1}, {Key: "plz", Value: 1}}))
 	if err != nil {
 		return nil, wrap(err, "read payees")
 	}
@@ -80,6 +81,7 @@ func (s *Store) Payees(ctx context.Context, tenant domain.ID, ids []domain.ID) (
 		Name   string        `bson:"name"`
 		IBAN   string        `bson:"bank_iban"`
 		Holder string        `bson:"bank_holder"`
+		PLZ    string        `bson:"plz"`
 	}
 	if err := cur.All(ctx, &docs); err != nil {
 		return nil, wrap(err, "read payees")
@@ -87,7 +89,7 @@ func (s *Store) Payees(ctx context.Context, tenant domain.ID, ids []domain.ID) (
 	out := make(map[domain.ID]Payee, len(ids))
 	for _, d := range docs {
 		if want[d.ID] {
-			out[did(d.ID)] = Payee{Name: d.Name, IBAN: d.IBAN, Holder: d.Holder}
+			out[did(d.ID)] = Payee{Name: d.Name, IBAN: d.IBAN, Holder: d.Holder, PLZ: d.PLZ}
 		}
 	}
 	return out, nil
