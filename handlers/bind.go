@@ -5,6 +5,8 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"strconv"
+	"strings"
 
 	"github.com/gin-gonic/gin"
 )
@@ -34,4 +36,18 @@ func decodeStrict(r io.Reader, v any) error {
 		return errTrailingJSON
 	}
 	return nil
+}
+
+// formInt reads a whole number as typed: empty is 0, anything that is not a
+// number is -1, so the service's range check reports it at its field.
+func formInt(s string) int {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return 0
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		return -1
+	}
+	return n
 }

@@ -83,19 +83,8 @@ func settingsForm(p *domain.PayoutSettings) payoutSettingsForm {
 // toSettings reads the form; a number that is no number becomes -1, which
 // the service refuses with the field's own message.
 func (f payoutSettingsForm) toSettings() domain.PayoutSettings {
-	num := func(s string) int {
-		s = strings.TrimSpace(s)
-		if s == "" {
-			return 0
-		}
-		n, err := strconv.Atoi(s)
-		if err != nil {
-			return -1
-		}
-		return n
-	}
-	return domain.PayoutSettings{DebtorName: f.DebtorName, IBAN: f.IBAN, BIC: f.BIC, Consultant: num(f.Consultant),
-		Client: num(f.Client), AccountLength: num(f.AccountLength), TravelAccount: f.TravelAccount,
+	return domain.PayoutSettings{DebtorName: f.DebtorName, IBAN: f.IBAN, BIC: f.BIC, Consultant: formInt(f.Consultant),
+		Client: formInt(f.Client), AccountLength: formInt(f.AccountLength), TravelAccount: f.TravelAccount,
 		AllowanceAccount: f.AllowanceAccount, ContraAccount: f.ContraAccount, CostCentres: f.CostCentres, RateTable: f.RateTable}
 }
 

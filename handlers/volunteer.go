@@ -82,17 +82,7 @@ type listJSON[T any] struct {
 // pageParams reads offset and limit; a value that is not a number becomes -1 so
 // the service reports it as a field error.
 func pageParams(c *gin.Context) (offset, limit int) {
-	num := func(s string) int {
-		if s == "" {
-			return 0
-		}
-		n, err := strconv.Atoi(s)
-		if err != nil {
-			return -1
-		}
-		return n
-	}
-	return num(c.Query("offset")), num(c.Query("limit"))
+	return formInt(c.Query("offset")), formInt(c.Query("limit"))
 }
 
 // pager is the page navigation of a list page (the "pager" template): links to
@@ -177,22 +167,14 @@ type backgroundCheckJSON struct {
 }
 
 func (h *Handler) apiBackgroundCheckPut(c *gin.Context) {
-	id, err := domain.ParseID(c.Param("id"))
-	if err != nil {
-		h.apiError(c, err)
-		return
-	}
 	var in domain.BackgroundCheckInput
 	if err := bindJSON(c, &in); err != nil {
 		h.badJSON(c)
 		return
 	}
-	v, err := h.Svc.RecordBackgroundCheck(c.Request.Context(), sessionUser(c).Scope(), id, in)
-	if err != nil {
-		h.apiError(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, toVolunteerJSON(v))
+	apiOnID(h, c, func(ctx context.Context, sc domain.Scope, id domain.ID) (*domain.Volunteer, error) {
+		return h.Svc.RecordBackgroundCheck(ctx, sc, id, in)
+	}, toVolunteerJSON)
 }
 
 func (h *Handler) apiBackgroundCheckDelete(c *gin.Context) {
@@ -200,22 +182,14 @@ func (h *Handler) apiBackgroundCheckDelete(c *gin.Context) {
 }
 
 func (h *Handler) apiVolunteerUpdate(c *gin.Context) {
-	id, err := domain.ParseID(c.Param("id"))
-	if err != nil {
-		h.apiError(c, err)
-		return
-	}
 	var u service.VolunteerUpdate
 	if err := bindJSON(c, &u); err != nil {
 		h.badJSON(c)
 		return
 	}
-	v, err := h.Svc.UpdateVolunteer(c.Request.Context(), sessionUser(c).Scope(), id, u)
-	if err != nil {
-		h.apiError(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, toVolunteerJSON(v))
+	apiOnID(h, c, func(ctx context.Context, sc domain.Scope, id domain.ID) (*domain.Volunteer, error) {
+		return h.Svc.UpdateVolunteer(ctx, sc, id, u)
+	}, toVolunteerJSON)
 }
 
 type volunteerListPage struct {

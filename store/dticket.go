@@ -2,9 +2,9 @@ package store
 
 import (
 	"context"
-	"errors"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
 
 	"lotse/domain"
 )
@@ -34,7 +34,7 @@ func (s *Store) TakeDTicketMonth(ctx context.Context, tenant, volunteer domain.I
 	if err == nil {
 		return true, nil
 	}
-	if !errors.Is(wrap(err, ""), domain.ErrConflict) {
+	if !mongo.IsDuplicateKeyError(err) {
 		return false, wrap(err, "take ticket month")
 	}
 	var d dticketDoc
